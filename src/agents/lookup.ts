@@ -1,0 +1,28 @@
+import { isValidAgentName } from '../manifest/types.js';
+import { ServiceError } from '../shared/errors.js';
+import { didYouMean } from '../shared/suggest.js';
+import type { AgentPrompt, AgentRegistry } from './registry.js';
+
+export function assertAgentName(name: string): void {
+  if (!isValidAgentName(name)) {
+    throw new ServiceError(
+      'invalid_agent_name',
+      400,
+      'Invalid agent name',
+      'Agent names are 1-64 letters, digits, - or _, starting with a letter or digit.',
+    );
+  }
+}
+
+/** The agent's prompt, or a 404 `unknown_agent` listing the known agents with a did-you-mean hint. */
+export function requirePrompt(registry: AgentRegistry, name: string, repoRoot?: string): AgentPrompt {
+  assertAgentName(name);
+  const prompt = registry.readPrompt(name, repoRoot);
+  if (prompt) return prompt;
+  const known = registry.list(repoRoot).map((a) => a.name);
+  const hint = didYouMean(name, known);
+  throw new ServiceError('unknown_agent', 404, 'Unknown agent', `No agent named '${name}' is packaged with the service${repoRoot ? ' or installed in the repo' : ''}.`, {
+    known_agents: known,
+    ...(hint ? { hint } : {}),
+  });
+}

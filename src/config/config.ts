@@ -1,0 +1,154 @@
+import { existsSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Type, type Static } from 'typebox';
+import { Value } from 'typebox/value';
+import { DEFAULT_CADENCE_CRONS, checkCron } from '../manifest/cron.js';
+import { isValidTimeZone } from '../manifest/timezone.js';
+import type { Cadence } from '../manifest/types.js';
+import { packageRoot } from '../shared/package-root.js';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const BOOLEAN = '^(true|false|1|0|yes|no)$';
+
+/** The environment as the service reads it: every variable optional, all strings. */
+const EnvSchema = Type.Object({
+  HOST: Type.Optional(Type.String({ minLength: 1 })),
+  PORT: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
+  LOG_LEVEL: Type.Optional(Type.Union(LOG_LEVELS.map((l) => Type.Literal(l)))),
+  KAIZEN_REPO_ROOTS: Type.Optional(Type.String({ minLength: 1 })),
+  KAIZEN_STATE_HUB_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
+  KAIZEN_ROSTER_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  KAIZEN_HOST_NAME: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+  KAIZEN_HUB_TIMEOUT_MS: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
+  KAIZEN_DEFAULT_TIMEZONE: Type.Optional(Type.String({ minLength: 1 })),
+  KAIZEN_PREPARE_COMMAND: Type.Optional(Type.String({ minLength: 1 })),
+  KAIZEN_PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
+  KAIZEN_ENABLE_WRITE: Type.Optional(Type.String({ pattern: BOOLEAN })),
+  KAIZEN_API_TOKENS: Type.Optional(Type.String()),
+  KAIZEN_CRON_DAILY: Type.Optional(Type.String({ minLength: 1 })),
+  KAIZEN_CRON_WEEKLY: Type.Optional(Type.String({ minLength: 1 })),
+  KAIZEN_CRON_MONTHLY: Type.Optional(Type.String({ minLength: 1 })),
+});
+type Env = Static<typeof EnvSchema>;
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  host: string;
+  port: number;
+  logLevel: LogLevel;
+  /** Absolute directories every repo path must lie in. */
+  repoRoots: string[];
+  stateHubUrl?: string;
+  rosterFile?: string;
+  hostName: string;
+  hubTimeoutMs: number;
+  defaultTimezone: string;
+  cadenceCrons: Record<Cadence, string>;
+  prepareCommand: string;
+  publicUrl?: string;
+  enableWrite: boolean;
+  apiTokens: string[];
+  /** Where packaged agent prompts live (not an environment variable). */
+  packagedAgentsDir: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const DEFAULT_PREPARE_COMMAND = 'kaizen-agentic schedule prepare {agent} --target {root}';
+
+export const defaultRepoRoots = (): string[] => [path.join(packageRoot(), 'examples', 'fleet')];
+
+const HUMAN_RULES: Partial<Record<keyof Env, string>> = {
+  PORT: 'must be a port number',
+  LOG_LEVEL: `must be one of ${LOG_LEVELS.join(', ')}`,
+  KAIZEN_STATE_HUB_URL: 'must be an http:// or https:// URL',
+  KAIZEN_PUBLIC_URL: 'must be an http:// or https:// URL',
+  KAIZEN_HUB_TIMEOUT_MS: 'must be a whole number of milliseconds',
+  KAIZEN_ENABLE_WRITE: 'must be true or false',
+};
+
+function parseBoolean(value: string | undefined): boolean {
+  return value !== undefined && /^(true|1|yes)$/i.test(value);
+}
+
+/**
+ * Reads and validates the configuration once, at start-up. Throws a
+ * ConfigError naming the offending variable; nothing else reads the
+ * environment.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings mean "unset", as with most shells' `VAR= cmd`.
+  const raw: Record<string, string> = {};
+  for (const key of Object.keys(EnvSchema.properties)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const firstError = Value.Errors(EnvSchema, raw)[0];
+  if (firstError) {
+    const variable = firstError.instancePath.replace(/^\//, '') as keyof Env;
+    throw new ConfigError(variable, `${HUMAN_RULES[variable] ?? firstError.message} (got ${JSON.stringify(raw[variable])})`);
+  }
+  const e = raw as Env;
+
+  const port = e.PORT === undefined ? 3000 : Number(e.PORT);
+  if (port > 65535) throw new ConfigError('PORT', `must be a port number (got ${JSON.stringify(e.PORT)})`);
+
+  const repoRoots = e.KAIZEN_REPO_ROOTS
+    ? e.KAIZEN_REPO_ROOTS.split(':').filter(Boolean).map((r) => path.resolve(r))
+    : defaultRepoRoots();
+  if (repoRoots.length === 0) throw new ConfigError('KAIZEN_REPO_ROOTS', 'names no directory');
+  for (const root of repoRoots) {
+    if (!existsSync(root) || !statSync(root).isDirectory()) {
+      throw new ConfigError('KAIZEN_REPO_ROOTS', `${root} is not an existing directory`);
+    }
+  }
+
+  const defaultTimezone = e.KAIZEN_DEFAULT_TIMEZONE ?? 'Europe/Berlin';
+  if (!isValidTimeZone(defaultTimezone)) {
+    throw new ConfigError('KAIZEN_DEFAULT_TIMEZONE', `${JSON.stringify(defaultTimezone)} is not an IANA time zone`);
+  }
+
+  const cadenceCrons = { ...DEFAULT_CADENCE_CRONS };
+  for (const cadence of ['daily', 'weekly', 'monthly'] as const) {
+    const variable = `KAIZEN_CRON_${cadence.toUpperCase()}` as keyof Env;
+    const value = e[variable];
+    if (value === undefined) continue;
+    const problem = checkCron(value);
+    if (problem) throw new ConfigError(variable, `invalid cron ${JSON.stringify(value)}: ${problem.message}`);
+    cadenceCrons[cadence] = value.trim();
+  }
+
+  if (e.KAIZEN_ROSTER_FILE && !existsSync(e.KAIZEN_ROSTER_FILE)) {
+    throw new ConfigError('KAIZEN_ROSTER_FILE', `${e.KAIZEN_ROSTER_FILE} does not exist`);
+  }
+
+  const apiTokens = (e.KAIZEN_API_TOKENS ?? '').split(',').map((t) => t.trim()).filter(Boolean);
+  if (apiTokens.some((t) => t.length < 16)) {
+    throw new ConfigError('KAIZEN_API_TOKENS', 'every token must be at least 16 characters long');
+  }
+
+  return {
+    host: e.HOST ?? '127.0.0.1',
+    port,
+    logLevel: e.LOG_LEVEL ?? 'info',
+    repoRoots,
+    ...(e.KAIZEN_STATE_HUB_URL ? { stateHubUrl: e.KAIZEN_STATE_HUB_URL.replace(/\/+$/, '') } : {}),
+    ...(e.KAIZEN_ROSTER_FILE ? { rosterFile: path.resolve(e.KAIZEN_ROSTER_FILE) } : {}),
+    hostName: e.KAIZEN_HOST_NAME ?? os.hostname(),
+    hubTimeoutMs: e.KAIZEN_HUB_TIMEOUT_MS === undefined ? 5000 : Math.max(1, Number(e.KAIZEN_HUB_TIMEOUT_MS)),
+    defaultTimezone,
+    cadenceCrons,
+    prepareCommand: e.KAIZEN_PREPARE_COMMAND ?? DEFAULT_PREPARE_COMMAND,
+    ...(e.KAIZEN_PUBLIC_URL ? { publicUrl: e.KAIZEN_PUBLIC_URL.replace(/\/+$/, '') } : {}),
+    enableWrite: parseBoolean(e.KAIZEN_ENABLE_WRITE),
+    apiTokens,
+    packagedAgentsDir: path.join(packageRoot(), 'agents'),
+  };
+}

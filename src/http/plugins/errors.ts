@@ -1,0 +1,59 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { ServiceError } from '../../shared/errors.js';
+import { fromServiceError, problemDocument, sendProblem, type ProblemDocument } from '../problem.js';
+
+/** Maps Fastify's own client errors to stable codes. */
+const FASTIFY_CODES: Record<string, { status: number; code: string; title: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'payload_too_large', title: 'Payload too large' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'unsupported_media_type', title: 'Unsupported media type' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'invalid_content_length', title: 'Invalid content length' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'invalid_json', title: 'Invalid JSON body' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'invalid_json', title: 'Invalid JSON body' },
+};
+
+function toProblem(error: FastifyError): ProblemDocument | undefined {
+  if (error instanceof ServiceError) return fromServiceError(error);
+  if (error.validation) {
+    return problemDocument(400, 'invalid_request', `Invalid request: ${error.message}`, 'Invalid request', {
+      invalid_params: error.validation.map((v) => ({
+        in: error.validationContext ?? 'request',
+        path: v.instancePath || '/',
+        message: v.message ?? 'is invalid',
+      })),
+    });
+  }
+  const known = error.code ? FASTIFY_CODES[error.code] : undefined;
+  if (known) return problemDocument(known.status, known.code, error.message, known.title);
+  if (error instanceof SyntaxError && error.statusCode === 400) {
+    return problemDocument(400, 'invalid_json', 'The request body is not valid JSON.', 'Invalid JSON body');
+  }
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+    return problemDocument(error.statusCode, 'bad_request', error.message);
+  }
+  return undefined;
+}
+
+/**
+ * Every error leaves as RFC 9457 problem+json with a stable `code`. Unexpected
+ * errors are logged in full and answered with a generic 500 that names the
+ * request id — never a stack trace or a path of the service's own install.
+ */
+export const errorsPlugin = fp(async (app: FastifyInstance) => {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const doc = toProblem(error);
+    if (doc) {
+      if (doc.status >= 500) request.log.error({ err: error }, 'request failed');
+      return sendProblem(reply, doc);
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return sendProblem(
+      reply,
+      problemDocument(500, 'internal_error', `An unexpected error occurred; the service log has the details under request id ${request.id}.`, 'Internal server error'),
+    );
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, problemDocument(404, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`, 'Not found')),
+  );
+}, { name: 'errors' });

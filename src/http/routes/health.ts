@@ -1,0 +1,45 @@
+import { accessSync, constants } from 'node:fs';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { Services } from '../../services.js';
+
+const Check = Type.Object({ name: Type.String(), ok: Type.Boolean(), detail: Type.Optional(Type.String()) });
+const Readiness = Type.Object({ status: Type.Union([Type.Literal('ready'), Type.Literal('not_ready')]), checks: Type.Array(Check) });
+
+export interface ReadinessCheck {
+  name: string;
+  run(): Promise<{ ok: boolean; detail?: string }>;
+}
+
+export const healthRoutes: FastifyPluginAsyncTypebox<{ services: Services; extraChecks?: ReadinessCheck[] }> = async (app, { services, extraChecks = [] }) => {
+  app.get('/healthz', {
+    schema: {
+      tags: ['health'],
+      summary: 'Liveness',
+      description: 'Answers 200 while the process is serving requests.',
+      response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+    },
+  }, async () => ({ status: 'ok' as const }));
+
+  app.get('/readyz', {
+    schema: {
+      tags: ['health'],
+      summary: 'Readiness',
+      description: 'Ready when the configuration is loaded, every repo root is readable, and the State Hub answers (when one is configured). 503 lists what is not ready.',
+      response: { 200: Readiness, 503: Readiness },
+    },
+  }, async (_request, reply) => {
+    const checks: Array<{ name: string; ok: boolean; detail?: string }> = [{ name: 'config', ok: true }];
+    services.roots.configured.forEach((root, i) => {
+      try {
+        accessSync(root, constants.R_OK | constants.X_OK);
+        checks.push({ name: `repo_root[${i}]`, ok: true });
+      } catch {
+        checks.push({ name: `repo_root[${i}]`, ok: false, detail: 'not readable' });
+      }
+    });
+    for (const check of extraChecks) checks.push({ name: check.name, ...(await check.run()) });
+    const ready = checks.every((c) => c.ok);
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
+  });
+};

@@ -1,0 +1,211 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
+import { Type } from 'typebox';
+import { listEntries } from '../../manifest/entries.js';
+import { writeScaffold } from '../../manifest/init.js';
+import { MANIFEST_JSON_SCHEMA } from '../../manifest/json-schema.js';
+import { loadRepoManifest } from '../../manifest/load.js';
+import { isValidTimeZone, suggestTimeZone } from '../../manifest/timezone.js';
+import { SCHEDULE_RELATIVE_PATH, type Manifest, type ValidationResult } from '../../manifest/types.js';
+import { validateManifest } from '../../manifest/validate.js';
+import type { Services } from '../../services.js';
+import { ServiceError } from '../../shared/errors.js';
+import { problemDocument, sendProblem } from '../problem.js';
+import { Cadence, Diagnostic, Target, ValidationReport, problem } from '../schemas/common.js';
+
+export const ListedEntry = Type.Object({
+  agent: Type.String(),
+  cadence: Cadence,
+  cron: Type.String(),
+  cron_source: Type.Union([Type.Literal('manifest'), Type.Literal('cadence_default')]),
+  timezone: Type.String(),
+  enabled: Type.Boolean(),
+  next_runs: Type.Array(Type.String({ description: 'ISO-8601 instant with the zone offset' })),
+});
+
+const MAX_VALIDATE_BODY = 256 * 1024;
+
+/** Answers a validation: 200 when valid, 422 problem+json with the diagnostics otherwise. */
+function sendReport(reply: FastifyReply, result: ValidationResult): FastifyReply | ValidationReportBody {
+  const report = { valid: result.valid, errors: result.errors, warnings: result.warnings };
+  if (result.valid) return report;
+  const n = result.errors.length;
+  return sendProblem(
+    reply,
+    problemDocument(422, 'schedule_invalid', `The manifest has ${n} error${n === 1 ? '' : 's'}: ${result.errors[0]!.message}${n > 1 ? ' (and more)' : ''}.`, 'Schedule manifest is invalid', report),
+  );
+}
+type ValidationReportBody = { valid: boolean; errors: ValidationResult['errors']; warnings: ValidationResult['warnings'] };
+
+const notFound = (root: string): ServiceError =>
+  new ServiceError('schedule_not_found', 404, 'Schedule not found', `The repo has no ${SCHEDULE_RELATIVE_PATH}.`, {
+    valid: false,
+    errors: [{ severity: 'error', code: 'schedule_not_found', message: `no ${SCHEDULE_RELATIVE_PATH} in ${root}`, path: '', hint: 'create one with POST /v1/schedule/init' }],
+    warnings: [],
+  });
+
+export const scheduleRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+  const { roots, agents, defaults, config } = services;
+
+  // Manifests arrive as YAML text; JSON bodies use the default parser.
+  app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+  /** The repo's validated manifest, or a 404/422 problem. */
+  function validManifest(repoRoot: string): { manifest: Manifest; warnings: ValidationResult['warnings']; path: string } {
+    const loaded = loadRepoManifest(repoRoot, { knownAgents: agents.knownNames(repoRoot) });
+    if (loaded.status === 'missing') throw notFound(repoRoot);
+    const { result } = loaded;
+    if (!result.manifest) {
+      const n = result.errors.length;
+      throw new ServiceError('schedule_invalid', 422, 'Schedule manifest is invalid', `The manifest has ${n} error${n === 1 ? '' : 's'}; fix them before listing.`, {
+        valid: false,
+        errors: result.errors,
+        warnings: result.warnings,
+      });
+    }
+    return { manifest: result.manifest, warnings: result.warnings, path: loaded.path };
+  }
+
+  app.post('/v1/schedule/validate', {
+    bodyLimit: MAX_VALIDATE_BODY,
+    schema: {
+      tags: ['schedule'],
+      summary: 'Validate a manifest sent in the body',
+      description:
+        'Send the YAML text as `application/yaml`, `text/yaml` or `text/plain`, or JSON `{"manifest": "<yaml text>"}`. Returns every problem found, each with a JSON Pointer and line/column. 200 when valid, 422 (problem+json with `errors`/`warnings`) when not, so `curl --fail` works. With `target`, agents installed in that repo count as known.',
+      querystring: Type.Object({ target: Type.Optional(Target) }),
+      body: Type.Union([Type.String(), Type.Object({ manifest: Type.String() }, { additionalProperties: false })]),
+      response: {
+        200: ValidationReport,
+        400: problem('Malformed request'),
+        403: problem('target resolves outside the repo roots'),
+        404: problem('target is not a repository directory'),
+        413: problem('Body larger than 256 KiB'),
+        415: problem('Unsupported content type'),
+        422: problem('The manifest is invalid (schedule_invalid); `errors` and `warnings` hold the diagnostics'),
+      },
+    },
+  }, async (request, reply) => {
+    const { target } = request.query;
+    const repoRoot = target === undefined ? undefined : roots.resolveRepo(target);
+    const text = typeof request.body === 'string' ? request.body : request.body.manifest;
+    return sendReport(reply, validateManifest(text, { knownAgents: agents.knownNames(repoRoot) }));
+  });
+
+  app.get('/v1/schedule/validation', {
+    schema: {
+      tags: ['schedule'],
+      summary: "Validate a repo's manifest",
+      description: `Validates \`${SCHEDULE_RELATIVE_PATH}\` in the repo. 200 when valid, 422 with diagnostics when not, 404 (schedule_not_found) when the repo has none.`,
+      querystring: Type.Object({ target: Target }),
+      response: {
+        200: ValidationReport,
+        400: problem('Malformed request'),
+        403: problem('target resolves outside the repo roots'),
+        404: problem('No such repo (repo_not_found) or no manifest in it (schedule_not_found)'),
+        422: problem('The manifest is invalid (schedule_invalid)'),
+      },
+    },
+  }, async (request, reply) => {
+    const repoRoot = roots.resolveRepo(request.query.target);
+    const loaded = loadRepoManifest(repoRoot, { knownAgents: agents.knownNames(repoRoot) });
+    if (loaded.status === 'missing') throw notFound(repoRoot);
+    return sendReport(reply, loaded.result);
+  });
+
+  app.get('/v1/schedule', {
+    schema: {
+      tags: ['schedule'],
+      summary: "List a repo's scheduled agents with their next runs",
+      description:
+        'Entries of a valid manifest (enabled only unless `all=true`), each with its effective cron (`cron_source` says whether it is the manifest\'s or the cadence default), zone and next `runs` fire times after `now`, correct across DST changes.',
+      querystring: Type.Object({
+        target: Target,
+        all: Type.Optional(Type.Boolean({ default: false, description: 'Include disabled entries' })),
+        now: Type.Optional(Type.String({ format: 'date-time', description: 'Compute fire times after this instant (default: the current time)' })),
+        runs: Type.Optional(Type.Integer({ minimum: 1, maximum: 10, default: 1, description: 'Fire times per entry' })),
+      }),
+      response: {
+        200: Type.Object({
+          root: Type.String({ description: 'Real path of the repo' }),
+          path: Type.String({ description: 'Path of the manifest' }),
+          timezone: Type.String({ description: "The manifest's zone, else the service default" }),
+          entries: Type.Array(ListedEntry),
+          warnings: Type.Array(Diagnostic),
+        }),
+        400: problem('Malformed query'),
+        403: problem('target resolves outside the repo roots'),
+        404: problem('No such repo or no manifest in it'),
+        422: problem('The manifest is invalid; `errors` holds the diagnostics'),
+      },
+    },
+  }, async (request) => {
+    const { target, all = false, runs = 1 } = request.query;
+    const now = parseNow(request.query.now);
+    const repoRoot = roots.resolveRepo(target);
+    const { manifest, warnings, path } = validManifest(repoRoot);
+    return {
+      root: repoRoot,
+      path,
+      timezone: manifest.timezone ?? defaults.timezone,
+      entries: listEntries(manifest, defaults, { now, runs, includeDisabled: all }),
+      warnings,
+    };
+  });
+
+  app.post('/v1/schedule/init', {
+    schema: {
+      tags: ['schedule'],
+      summary: 'Write the default manifest into a repo',
+      description:
+        'Scaffolds `.kaizen/schedule.yml` (coach and optimization weekly, tdd-workflow monthly and disabled). Disabled unless the service runs with KAIZEN_ENABLE_WRITE=true. Never overwrites an existing manifest unless `force` is true; the write is atomic.',
+      body: Type.Object(
+        {
+          target: Target,
+          timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'IANA zone (default Europe/Berlin)' })),
+          force: Type.Optional(Type.Boolean({ default: false })),
+        },
+        { additionalProperties: false },
+      ),
+      response: {
+        201: Type.Object({ path: Type.String(), overwritten: Type.Boolean(), manifest: Type.String() }),
+        400: problem('Malformed body or invalid timezone (invalid_timezone)'),
+        403: problem('Writes are disabled (writes_disabled) or target is outside the roots (path_outside_roots)'),
+        404: problem('target is not a repository directory'),
+        409: problem('A manifest exists and force is not set (schedule_exists)'),
+      },
+    },
+  }, async (request, reply) => {
+    if (!config.enableWrite) {
+      throw new ServiceError('writes_disabled', 403, 'Writes are disabled', 'The scaffold endpoint is off; start the service with KAIZEN_ENABLE_WRITE=true to enable it.');
+    }
+    const { target, timezone = 'Europe/Berlin', force = false } = request.body;
+    if (!isValidTimeZone(timezone)) {
+      const hint = suggestTimeZone(timezone);
+      throw new ServiceError('invalid_timezone', 400, 'Invalid timezone', `'${timezone}' is not an IANA time zone name.`, hint ? { hint } : {});
+    }
+    const repoRoot = roots.resolveRepo(target);
+    const result = writeScaffold(repoRoot, timezone, force);
+    request.log.info({ path: result.path, overwritten: result.overwritten }, 'schedule_initialized');
+    return reply.code(201).send(result);
+  });
+
+  app.get('/v1/schema/schedule.json', {
+    schema: {
+      tags: ['schedule'],
+      summary: 'JSON Schema of the manifest',
+      description: 'For editors (e.g. the YAML language server) to check `.kaizen/schedule.yml` while it is written.',
+      response: { 200: Type.Object({}, { additionalProperties: true, description: 'A JSON Schema (2020-12) document' }) },
+    },
+  }, async (_request, reply) => reply.type('application/schema+json').serializer(JSON.stringify).send(MANIFEST_JSON_SCHEMA));
+};
+
+/** `now` query values: ISO-8601 instants; anything else is a 400 rather than "Invalid Date". */
+export function parseNow(value: string | undefined): Date {
+  if (value === undefined) return new Date();
+  const parsed = new Date(value);
+  if (Number.isNaN(parsed.getTime())) {
+    throw new ServiceError('invalid_now', 400, 'Invalid now', `'now' must be an ISO-8601 date-time, e.g. 2026-11-30T08:00:00Z.`);
+  }
+  return parsed;
+}

@@ -1,0 +1,121 @@
+import { Cron } from 'croner';
+import type { Cadence } from './types.js';
+
+export const DEFAULT_CADENCE_CRONS: Readonly<Record<Cadence, string>> = {
+  daily: '0 9 * * *',
+  weekly: '0 9 * * 1',
+  monthly: '0 9 1 * *',
+};
+
+const FIELD_NAMES = ['minute', 'hour', 'day-of-month', 'month', 'day-of-week'] as const;
+// Only the portable subset every scheduler understands: numbers, names, *, lists,
+// ranges and steps. Croner's extensions (L, W, #, ?, +) would be accepted here
+// but not necessarily by the orchestrator that fires the run.
+const PORTABLE_FIELD = /^[0-9A-Za-z*,/-]+$/;
+const NICKNAMES: Record<string, string> = {
+  '@yearly': '0 0 1 1 *',
+  '@annually': '0 0 1 1 *',
+  '@monthly': '0 0 1 * *',
+  '@weekly': '0 0 * * 0',
+  '@daily': '0 0 * * *',
+  '@midnight': '0 0 * * *',
+  '@hourly': '0 * * * *',
+};
+
+export interface CronProblem {
+  message: string;
+  hint?: string;
+}
+
+function compile(expr: string, timezone?: string): Cron {
+  return new Cron(expr, {
+    mode: '5-part',
+    paused: true,
+    // Vixie cron semantics across DST: a fixed time in a skipped hour runs
+    // after the gap, a repeated one runs once.
+    fixedTimeRule: 'no-wildcard',
+    ...(timezone ? { timezone } : {}),
+  });
+}
+
+/** Why `expr` is not a valid portable 5-field cron expression, or undefined. */
+export function checkCron(expr: string): CronProblem | undefined {
+  const trimmed = expr.trim();
+  const nickname = NICKNAMES[trimmed.toLowerCase()];
+  if (nickname) {
+    return { message: `nicknames such as '${trimmed}' are not supported`, hint: `write '${nickname}' instead` };
+  }
+  const fields = trimmed.split(/\s+/).filter(Boolean);
+  if (fields.length !== 5) {
+    return {
+      message: `expected 5 fields (minute hour day-of-month month day-of-week), found ${fields.length}`,
+      ...(fields.length === 6 ? { hint: 'seconds are not supported; drop the first field' } : {}),
+    };
+  }
+  for (const [i, field] of fields.entries()) {
+    if (!PORTABLE_FIELD.test(field)) {
+      return { message: `${FIELD_NAMES[i]} field '${field}' uses characters outside the portable cron syntax (digits, names, * , - /)` };
+    }
+  }
+  try {
+    compile(trimmed);
+  } catch (err) {
+    return { message: String((err as Error).message).replace(/^CronPattern:\s*/, '') };
+  }
+  return undefined;
+}
+
+/** The next `count` fire times strictly after `from`, in `timezone`. */
+export function nextRuns(expr: string, timezone: string, from: Date, count: number): Date[] {
+  return compile(expr.trim(), timezone).nextRuns(count, from);
+}
+
+const EXPECTED_DAYS_PER_YEAR: Record<Cadence, number> = { daily: 365, weekly: 52, monthly: 12 };
+const DAY_MS = 86_400_000;
+// A fixed, ordinary year keeps the classification deterministic.
+const SAMPLE_START = Date.UTC(2025, 0, 1);
+const SAMPLE_END = SAMPLE_START + 365 * DAY_MS;
+
+interface Frequency {
+  daysPerYear: number;
+  severalPerDay: boolean;
+}
+const frequencyCache = new Map<string, Frequency>();
+
+function frequency(expr: string): Frequency {
+  const cached = frequencyCache.get(expr);
+  if (cached) return cached;
+  const cron = compile(expr, 'UTC');
+  let daysPerYear = 0;
+  let severalPerDay = false;
+  let cursor = new Date(SAMPLE_START - 1);
+  for (;;) {
+    const run = cron.nextRun(cursor);
+    if (!run || run.getTime() >= SAMPLE_END) break;
+    const dayEnd = Math.floor(run.getTime() / DAY_MS) * DAY_MS + DAY_MS;
+    if (daysPerYear === 0) {
+      const second = cron.nextRun(run);
+      severalPerDay = !!second && second.getTime() < dayEnd;
+    }
+    daysPerYear++;
+    cursor = new Date(dayEnd - 1);
+  }
+  const result = { daysPerYear, severalPerDay };
+  if (frequencyCache.size < 1000) frequencyCache.set(expr, result);
+  return result;
+}
+
+/**
+ * Why a (valid) cron does not fit its cadence, or undefined. A cron fits when
+ * it fires at most once a day, on roughly as many days a year as the cadence
+ * implies (between half and one and a half times as many).
+ */
+export function cadenceMismatch(expr: string, cadence: Cadence): string | undefined {
+  const { daysPerYear, severalPerDay } = frequency(expr.trim());
+  if (severalPerDay) return `fires several times a day, more often than a ${cadence} cadence`;
+  const expected = EXPECTED_DAYS_PER_YEAR[cadence];
+  const ratio = daysPerYear / expected;
+  if (ratio > 1.5) return `fires on ${daysPerYear} days a year, more often than a ${cadence} cadence (about ${expected})`;
+  if (ratio < 0.5) return `fires on ${daysPerYear} days a year, less often than a ${cadence} cadence (about ${expected})`;
+  return undefined;
+}

@@ -1,0 +1,59 @@
+import { linkSync, lstatSync, mkdirSync, realpathSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { isInside } from '../repo/roots.js';
+import { ServiceError, pathOutsideRoots } from '../shared/errors.js';
+import { scaffoldManifest } from './scaffold.js';
+import { SCHEDULE_RELATIVE_PATH } from './types.js';
+
+export interface InitResult {
+  path: string;
+  overwritten: boolean;
+  manifest: string;
+}
+
+/**
+ * Writes the default manifest into a repo atomically: the text goes to a
+ * temporary file beside the target, which is then linked into place (fails if
+ * a manifest appeared meanwhile) or, with `force`, renamed over it.
+ */
+export function writeScaffold(repoRoot: string, timezone: string, force: boolean): InitResult {
+  const dir = path.join(repoRoot, path.dirname(SCHEDULE_RELATIVE_PATH));
+  mkdirSync(dir, { recursive: true });
+  // .kaizen itself might be a link out of the repo: never write through it.
+  if (!isInside(realpathSync(dir), repoRoot)) throw pathOutsideRoots('.kaizen directory');
+  const target = path.join(repoRoot, SCHEDULE_RELATIVE_PATH);
+
+  let exists = false;
+  try {
+    lstatSync(target);
+    exists = true;
+  } catch {
+    // absent: the common case
+  }
+  if (exists && !force) throw alreadyExists();
+
+  const manifest = scaffoldManifest(timezone);
+  const temp = path.join(dir, `.schedule.yml.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  writeFileSync(temp, manifest, { flag: 'wx', mode: 0o644 });
+  try {
+    if (force) {
+      renameSync(temp, target);
+    } else {
+      linkSync(temp, target);
+      unlinkSync(temp);
+    }
+  } catch (err) {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // already gone
+    }
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw alreadyExists();
+    throw err;
+  }
+  return { path: target, overwritten: exists, manifest };
+}
+
+const alreadyExists = (): ServiceError =>
+  new ServiceError('schedule_exists', 409, 'Schedule already exists', `${SCHEDULE_RELATIVE_PATH} already exists in this repo; send "force": true to overwrite it.`);

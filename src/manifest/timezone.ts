@@ -1,0 +1,62 @@
+import { didYouMean } from '../shared/suggest.js';
+
+const validity = new Map<string, boolean>();
+
+/** True when the runtime's ICU knows `zone` as an IANA time zone. */
+export function isValidTimeZone(zone: string): boolean {
+  let known = validity.get(zone);
+  if (known === undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: zone });
+      known = true;
+    } catch {
+      known = false;
+    }
+    // Bounded: a hostile client could otherwise grow this map without limit.
+    if (validity.size < 1000) validity.set(zone, known);
+  }
+  return known;
+}
+
+let zoneNames: string[] | undefined;
+export function suggestTimeZone(zone: string): string | undefined {
+  zoneNames ??= [...Intl.supportedValuesOf('timeZone'), 'UTC'];
+  return didYouMean(zone, zoneNames);
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatterFor(zone: string): Intl.DateTimeFormat {
+  let f = formatters.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    formatters.set(zone, f);
+  }
+  return f;
+}
+
+const pad = (n: number, width = 2): string => String(Math.abs(n)).padStart(width, '0');
+
+/** ISO-8601 with the zone's UTC offset at that instant, e.g. 2026-11-30T09:00:00+01:00. */
+export function formatInZone(instant: Date, zone: string): string {
+  const parts: Record<string, number> = {};
+  for (const p of formatterFor(zone).formatToParts(instant)) {
+    if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  }
+  const wall = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
+  const offsetMin = Math.round((wall - Math.floor(instant.getTime() / 1000) * 1000) / 60000);
+  const sign = offsetMin < 0 ? '-' : '+';
+  const offset = `${sign}${pad(Math.trunc(offsetMin / 60))}:${pad(offsetMin % 60)}`;
+  return (
+    `${pad(parts.year!, 4)}-${pad(parts.month!)}-${pad(parts.day!)}` +
+    `T${pad(parts.hour!)}:${pad(parts.minute!)}:${pad(parts.second!)}${offset}`
+  );
+}

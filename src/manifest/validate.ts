@@ -1,0 +1,412 @@
+import {
+  LineCounter,
+  isAlias,
+  isMap,
+  isScalar,
+  parseDocument,
+  type Document,
+  type Node,
+  type Pair,
+  type ParsedNode,
+  type ScalarTag,
+  type Tags,
+  type YAMLMap,
+} from 'yaml';
+import { didYouMean } from '../shared/suggest.js';
+import { cadenceMismatch, checkCron } from './cron.js';
+import { isValidTimeZone, suggestTimeZone } from './timezone.js';
+import {
+  CADENCES,
+  MAX_MANIFEST_BYTES,
+  isValidAgentName,
+  type Cadence,
+  type Diagnostic,
+  type DiagnosticCode,
+  type ManifestEntry,
+  type ValidationResult,
+} from './types.js';
+
+export interface ValidateOptions {
+  /** Agents a manifest may name (packaged plus repo-installed). */
+  knownAgents: ReadonlySet<string>;
+}
+
+const TOP_LEVEL_KEYS = ['version', 'timezone', 'agents'] as const;
+const ENTRY_KEYS = ['cadence', 'cron', 'enabled'] as const;
+// Expanding more aliases than this is refused: no honest manifest needs them,
+// and "billion laughs" documents would otherwise exhaust memory.
+const MAX_ALIAS_COUNT = 100;
+
+// PyYAML's YAML 1.1 booleans exactly, so existing manifests keep their meaning.
+// (The `yaml` package's 1.1 schema also treats y/n as booleans; PyYAML does not.)
+const PY_TRUE = /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
+const PY_FALSE = /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/;
+const pyBool: ScalarTag = {
+  identify: (value) => typeof value === 'boolean',
+  default: true,
+  tag: 'tag:yaml.org,2002:bool',
+  test: /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON|no|No|NO|false|False|FALSE|off|Off|OFF)$/,
+  resolve: (str) => PY_TRUE.test(str) || !PY_FALSE.test(str),
+};
+const withPythonBooleans = (tags: Tags): Tags => [
+  pyBool,
+  ...tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:bool'),
+];
+
+const escapePointer = (segment: string): string => segment.replace(/~/g, '~0').replace(/\//g, '~1');
+const pointer = (...segments: string[]): string => segments.map((s) => `/${escapePointer(s)}`).join('');
+
+/** Display form of a scalar value in messages. */
+function show(value: unknown): string {
+  if (typeof value === 'string') return `'${value}'`;
+  if (value === null || value === undefined) return 'an empty value';
+  if (typeof value === 'object') return Array.isArray(value) ? 'a list' : 'a mapping';
+  return `${typeof value} ${String(value)}`;
+}
+
+class Collector {
+  readonly errors: Diagnostic[] = [];
+  readonly warnings: Diagnostic[] = [];
+
+  constructor(
+    private readonly doc: Document.Parsed | undefined,
+    private readonly lines: LineCounter,
+  ) {}
+
+  position(node: Node | null | undefined): { line: number; column: number } | undefined {
+    const offset = node?.range?.[0];
+    if (offset === undefined) return undefined;
+    const { line, col } = this.lines.linePos(offset);
+    return { line, column: col };
+  }
+
+  add(
+    severity: Diagnostic['severity'],
+    code: DiagnosticCode,
+    message: string,
+    path: string,
+    node?: Node | null,
+    extra: Pick<Diagnostic, 'hint' | 'related'> = {},
+  ): void {
+    const diagnostic: Diagnostic = { severity, code, message, path, ...this.position(node) };
+    if (extra.hint) diagnostic.hint = extra.hint;
+    if (extra.related) diagnostic.related = extra.related;
+    (severity === 'error' ? this.errors : this.warnings).push(diagnostic);
+  }
+
+  error(code: DiagnosticCode, message: string, path: string, node?: Node | null, extra?: Pick<Diagnostic, 'hint' | 'related'>): void {
+    this.add('error', code, message, path, node, extra);
+  }
+
+  warn(code: DiagnosticCode, message: string, path: string, node?: Node | null, extra?: Pick<Diagnostic, 'hint' | 'related'>): void {
+    this.add('warning', code, message, path, node, extra);
+  }
+
+  /** Follows an alias to its anchored node (already bounded by the alias count check). */
+  deref(node: unknown): Node | null {
+    if (isAlias(node)) return (this.doc ? (node.resolve(this.doc) as Node | undefined) : undefined) ?? null;
+    return (node as Node | null) ?? null;
+  }
+
+  result(entries: ManifestEntry[] | undefined, timezone: string | undefined): ValidationResult {
+    const valid = this.errors.length === 0;
+    return {
+      valid,
+      errors: this.errors,
+      warnings: this.warnings,
+      ...(valid && entries ? { manifest: { version: '1' as const, ...(timezone ? { timezone } : {}), entries } } : {}),
+    };
+  }
+}
+
+/** The key of a pair as written: agent names like `on` must not turn into booleans. */
+function keyText(pair: Pair): string {
+  const key = pair.key;
+  if (isScalar(key)) return typeof key.source === 'string' ? key.source : String(key.value);
+  return String(key);
+}
+
+/**
+ * Walks a mapping's pairs, reporting duplicate keys (with both locations) and
+ * handing each pair to `visit`. PyYAML silently kept the last of duplicates;
+ * here every occurrence is still validated so all problems surface at once.
+ */
+function eachPair(c: Collector, map: YAMLMap, basePath: string, visit: (key: string, pair: Pair, keyNode: Node | null) => void): void {
+  const seen = new Map<string, Node | null>();
+  for (const pair of map.items) {
+    const key = keyText(pair);
+    const keyNode = pair.key as Node | null;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      const firstPos = c.position(first);
+      const here = c.position(keyNode);
+      c.error(
+        'duplicate_key',
+        `duplicate key '${key}'${here ? ` at line ${here.line}` : ''}${firstPos ? ` (first defined at line ${firstPos.line})` : ''}`,
+        `${basePath}/${escapePointer(key)}`,
+        keyNode,
+        {
+          hint: 'remove or merge one of the two entries',
+          ...(firstPos ? { related: { path: `${basePath}/${escapePointer(key)}`, ...firstPos } } : {}),
+        },
+      );
+    } else {
+      seen.set(key, keyNode);
+    }
+    visit(key, pair, keyNode);
+  }
+}
+
+function parse(text: string): { doc?: Document.Parsed; lines: LineCounter; c: Collector } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, {
+    version: '1.1',
+    uniqueKeys: false,
+    lineCounter: lines,
+    prettyErrors: true,
+    customTags: withPythonBooleans,
+  });
+  const c = new Collector(doc, lines);
+  for (const err of doc.errors) {
+    const pos = err.linePos?.[0];
+    c.errors.push({
+      severity: 'error',
+      code: 'yaml_syntax',
+      message: `YAML syntax error: ${err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
+      path: '',
+      ...(pos ? { line: pos.line, column: pos.col } : {}),
+    });
+  }
+  // Unknown tags (!foo, !!python/object…) would silently degrade to strings;
+  // a manifest has no use for them, so they are refused outright.
+  for (const warning of doc.warnings) {
+    if (warning.code !== 'TAG_RESOLVE_FAILED') continue;
+    const pos = warning.linePos?.[0];
+    const tag = /Unresolved tag: (\S+)/.exec(warning.message)?.[1] ?? 'unknown';
+    c.errors.push({
+      severity: 'error',
+      code: 'yaml_syntax',
+      message: `custom YAML tag '${tag.replace(/^tag:yaml\.org,2002:/, '!!')}' is not allowed`,
+      path: '',
+      ...(pos ? { line: pos.line, column: pos.col } : {}),
+      hint: 'remove the tag; a manifest only holds plain strings, booleans and mappings',
+    });
+  }
+  if (c.errors.length === 0) {
+    try {
+      doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (err) {
+      c.error('yaml_syntax', `YAML could not be loaded: ${(err as Error).message}`, '');
+    }
+  }
+  return { doc, lines, c };
+}
+
+function checkVersion(c: Collector, pair: Pair | undefined, root: Node): void {
+  if (!pair) {
+    c.error('missing_version', "missing required key 'version'", '', root, { hint: 'add version: "1" at the top' });
+    return;
+  }
+  const node = c.deref(pair.value);
+  const value = isScalar(node) ? node.value : node;
+  // The Python tool wrote `version: 1` (an integer) and read it as "1".
+  const ok = value === '1' || (typeof value === 'number' && isScalar(node) && node.source === '1');
+  if (!ok) {
+    c.error('unsupported_version', `unsupported version ${show(isScalar(node) && typeof value === 'number' ? node.source : value)} (expected "1")`, '/version', node ?? (pair.key as Node), {
+      hint: 'write version: "1"',
+    });
+  }
+}
+
+function checkTimezone(c: Collector, pair: Pair | undefined): string | undefined {
+  if (!pair) return undefined;
+  const node = c.deref(pair.value);
+  const value = isScalar(node) ? node.value : node;
+  if (value === null || value === undefined) return undefined;
+  if (typeof value !== 'string' || !isValidTimeZone(value)) {
+    const suggestion = typeof value === 'string' ? suggestTimeZone(value) : undefined;
+    c.error('invalid_timezone', `invalid timezone ${show(value)} (expected an IANA zone name such as Europe/Berlin)`, '/timezone', node ?? (pair.key as Node), {
+      hint: suggestion ?? 'see the IANA time zone database, e.g. Europe/Berlin or UTC',
+    });
+    return undefined;
+  }
+  return value;
+}
+
+function checkEntry(
+  c: Collector,
+  agent: string,
+  keyNode: Node | null,
+  valueNode: Node | null,
+  options: ValidateOptions,
+): ManifestEntry | undefined {
+  const base = pointer('agents', agent);
+  let ok = true;
+  if (!isValidAgentName(agent)) {
+    c.error('invalid_agent_name', `invalid agent name '${agent}' (letters, digits, '-' and '_', starting with a letter or digit, at most 64 characters)`, base, keyNode);
+    ok = false;
+  } else if (!options.knownAgents.has(agent)) {
+    const hint = didYouMean(agent, options.knownAgents);
+    c.error('unknown_agent', `agent '${agent}' is neither packaged with the service nor installed in the repo`, base, keyNode, {
+      hint: hint ?? `install agents/agent-${agent}.md in the repo, or use one of: ${[...options.knownAgents].sort().join(', ')}`,
+    });
+    ok = false;
+  }
+
+  const settings = valueNode && isScalar(valueNode) && valueNode.value === null ? null : valueNode;
+  if (settings !== null && !isMap(settings)) {
+    c.error('agent_settings_not_mapping', `agent '${agent}': settings must be a mapping with at least a cadence, not ${show(isScalar(settings) ? settings.value : settings)}`, base, settings, {
+      hint: 'write e.g. { cadence: weekly }',
+    });
+    return undefined;
+  }
+
+  let cadence: Cadence | undefined;
+  let cron: string | undefined;
+  let enabled = true;
+  let cronNode: Node | null = null;
+  const pairs = new Map<string, Pair>();
+  if (settings) {
+    eachPair(c, settings, base, (key, pair, kNode) => {
+      if ((ENTRY_KEYS as readonly string[]).includes(key)) {
+        pairs.set(key, pair);
+        return;
+      }
+      c.warn('unknown_key', `agent '${agent}': unknown key '${key}' is ignored`, `${base}/${escapePointer(key)}`, kNode, {
+        hint: didYouMean(key, ENTRY_KEYS) ?? `known keys are ${ENTRY_KEYS.join(', ')}`,
+      });
+    });
+  }
+
+  const cadencePair = pairs.get('cadence');
+  const cadenceNode = c.deref(cadencePair?.value);
+  const cadenceValue = isScalar(cadenceNode) ? cadenceNode.value : cadenceNode;
+  if (!cadencePair || cadenceValue === null || cadenceValue === undefined) {
+    c.error('missing_cadence', `agent '${agent}': missing required key 'cadence'`, cadencePair ? `${base}/cadence` : base, cadencePair ? (cadencePair.key as Node) : keyNode, {
+      hint: `add cadence: ${CADENCES.join(' | ')}`,
+    });
+    ok = false;
+  } else if (typeof cadenceValue !== 'string' || !(CADENCES as readonly string[]).includes(cadenceValue)) {
+    const hint = typeof cadenceValue === 'string' ? didYouMean(cadenceValue, CADENCES) : undefined;
+    c.error('invalid_cadence', `agent '${agent}': invalid cadence ${show(cadenceValue)} (expected daily, weekly or monthly)`, `${base}/cadence`, cadenceNode, {
+      hint: hint ?? 'use daily, weekly or monthly; put finer timing in cron',
+    });
+    ok = false;
+  } else {
+    cadence = cadenceValue as Cadence;
+  }
+
+  const cronPair = pairs.get('cron');
+  if (cronPair) {
+    cronNode = c.deref(cronPair.value);
+    const value = isScalar(cronNode) ? cronNode.value : cronNode;
+    if (value !== null && value !== undefined) {
+      const problem = typeof value === 'string' ? checkCron(value) : { message: `expected a quoted string, found ${show(value)}` };
+      if (problem) {
+        const shown = typeof value === 'string' ? ` '${value}'` : '';
+        c.error('invalid_cron', `agent '${agent}': invalid cron${shown}: ${problem.message}`, `${base}/cron`, cronNode, {
+          hint: problem.hint ?? 'five fields: minute hour day-of-month month day-of-week, e.g. "0 9 * * 1"',
+        });
+        ok = false;
+      } else {
+        cron = (value as string).trim();
+      }
+    }
+  }
+
+  const enabledPair = pairs.get('enabled');
+  if (enabledPair) {
+    const node = c.deref(enabledPair.value);
+    const value = isScalar(node) ? node.value : node;
+    if (typeof value === 'boolean') {
+      enabled = value;
+    } else {
+      const looksBoolean = typeof value === 'string' && /^(true|false|yes|no|on|off)$/i.test(value.trim());
+      c.error('invalid_enabled', `agent '${agent}': enabled must be a boolean, not ${show(value)}`, `${base}/enabled`, node ?? (enabledPair.key as Node), {
+        hint: looksBoolean ? `remove the quotes: enabled: ${(value as string).trim().toLowerCase()}` : 'use enabled: true or enabled: false',
+      });
+      ok = false;
+    }
+  }
+
+  if (cron && cadence) {
+    const mismatch = cadenceMismatch(cron, cadence);
+    if (mismatch) {
+      c.warn('cron_cadence_mismatch', `agent '${agent}': cron '${cron}' ${mismatch}`, `${base}/cron`, cronNode, {
+        hint: 'align the cadence with the cron, or the cron with the cadence',
+      });
+    }
+  }
+
+  return ok && cadence ? { agent, cadence, ...(cron ? { cron } : {}), enabled } : undefined;
+}
+
+/**
+ * Validates manifest text and returns every problem it finds, each with a JSON
+ * Pointer and (when the node is known) a 1-based line and column.
+ */
+export function validateManifest(text: string, options: ValidateOptions): ValidationResult {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_MANIFEST_BYTES) {
+    return {
+      valid: false,
+      errors: [
+        {
+          severity: 'error',
+          code: 'file_too_large',
+          message: `manifest is ${bytes} bytes; the limit is ${MAX_MANIFEST_BYTES} bytes`,
+          path: '',
+          hint: 'a schedule manifest is a few hundred bytes; check that the right file is being sent',
+        },
+      ],
+      warnings: [],
+    };
+  }
+
+  const { doc, c } = parse(text);
+  if (c.errors.length > 0 || !doc) return c.result(undefined, undefined);
+
+  const root = c.deref(doc.contents);
+  if (!isMap(root)) {
+    const empty = root === null || (isScalar(root) && root.value === null);
+    c.error('not_a_mapping', empty ? 'the manifest is empty' : `the manifest must be a mapping, not ${show(isScalar(root) ? root.value : root)}`, '', root, {
+      hint: 'start from the scaffold: version, timezone and agents',
+    });
+    return c.result(undefined, undefined);
+  }
+
+  const top = new Map<string, Pair>();
+  eachPair(c, root, '', (key, pair, keyNode) => {
+    if ((TOP_LEVEL_KEYS as readonly string[]).includes(key)) top.set(key, pair);
+    else
+      c.warn('unknown_key', `unknown top-level key '${key}' is ignored`, pointer(key), keyNode, {
+        hint: didYouMean(key, TOP_LEVEL_KEYS) ?? `known keys are ${TOP_LEVEL_KEYS.join(', ')}`,
+      });
+  });
+
+  checkVersion(c, top.get('version'), root);
+  const timezone = checkTimezone(c, top.get('timezone'));
+
+  const agentsPair = top.get('agents');
+  const entries: ManifestEntry[] = [];
+  if (!agentsPair) {
+    c.error('missing_agents', "missing required key 'agents'", '', root, { hint: 'add agents: with at least one agent, e.g. coach: { cadence: weekly }' });
+  } else {
+    const agents = c.deref(agentsPair.value);
+    if (agents === null || (isScalar(agents) && agents.value === null) || (isMap(agents) && agents.items.length === 0)) {
+      c.error('no_agents', 'no agents are declared under agents', '/agents', agents ?? (agentsPair.key as Node), {
+        hint: 'declare at least one agent, e.g. coach: { cadence: weekly }',
+      });
+    } else if (!isMap(agents)) {
+      c.error('agents_not_mapping', `agents must be a mapping of agent name to settings, not ${show(isScalar(agents) ? agents.value : agents)}`, '/agents', agents, {
+        hint: 'write agents: then one indented line per agent, e.g. coach: { cadence: weekly }',
+      });
+    } else {
+      eachPair(c, agents, '/agents', (name, pair, keyNode) => {
+        const entry = checkEntry(c, name, keyNode, c.deref(pair.value) as ParsedNode | null, options);
+        if (entry) entries.push(entry);
+      });
+    }
+  }
+  return c.result(entries, timezone);
+}

@@ -1,0 +1,79 @@
+import { realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { ServiceError, pathOutsideRoots } from '../shared/errors.js';
+
+export const isInside = (child: string, parent: string): boolean =>
+  child === parent || child.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
+
+const hasTraversal = (p: string): boolean => p.split(/[\\/]+/).some((segment) => segment === '..');
+
+/** Decodes repeatedly so double-encoded traversal (%252e%252e) is seen too. */
+function fullyDecoded(p: string): string {
+  let current = p;
+  for (let i = 0; i < 3; i++) {
+    let next: string;
+    try {
+      next = decodeURIComponent(current);
+    } catch {
+      return current;
+    }
+    if (next === current) break;
+    current = next;
+  }
+  return current;
+}
+
+/**
+ * The configured repo roots and the confinement rule every path obeys: a path
+ * is usable only if it resolves, after following symlinks, inside one of them.
+ */
+export class RepoRoots {
+  /** Absolute roots as configured. */
+  readonly configured: readonly string[];
+  /** The same roots with symlinks resolved; the final check is against these. */
+  readonly roots: readonly string[];
+
+  /** Throws when a root does not exist (the config loader reports that). */
+  constructor(roots: readonly string[]) {
+    if (roots.length === 0) throw new Error('at least one repo root is required');
+    this.configured = roots.map((r) => path.resolve(r));
+    this.roots = this.configured.map((r) => realpathSync(r));
+  }
+
+  /** Whether an already symlink-free path lies inside a root. */
+  contains(realPath: string): boolean {
+    return this.roots.some((root) => isInside(realPath, root));
+  }
+
+  /**
+   * Resolves a repo path named by a request or the hub to the real path of a
+   * directory inside the roots; relative paths are taken against the first
+   * root. Anything that leaves the roots is refused with `path_outside_roots`
+   * before it is looked up on disk, so the answer never tells what exists
+   * outside.
+   */
+  resolveRepo(target: string): string {
+    if (target.length === 0 || target.length > 4096) {
+      throw new ServiceError('invalid_target', 400, 'Invalid target', 'target must be a non-empty path of at most 4096 characters.');
+    }
+    if (target.includes('\0') || hasTraversal(target) || hasTraversal(fullyDecoded(target))) {
+      throw pathOutsideRoots();
+    }
+    const lexical = path.resolve(this.roots[0]!, target);
+    const underARoot = [...this.roots, ...this.configured].some((root) => isInside(lexical, root));
+    if (!underARoot) throw pathOutsideRoots();
+
+    let real: string;
+    try {
+      real = realpathSync(lexical);
+    } catch {
+      throw new ServiceError('repo_not_found', 404, 'Repository not found', `No repository directory at target '${target}'.`);
+    }
+    // A symlink on the way may still lead out of the roots.
+    if (!this.contains(real)) throw pathOutsideRoots();
+    if (!statSync(real).isDirectory()) {
+      throw new ServiceError('repo_not_found', 404, 'Repository not found', `Target '${target}' is not a directory.`);
+    }
+    return real;
+  }
+}
