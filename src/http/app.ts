@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config/config.js';
 import { createServices, type Services } from '../services.js';
+import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { openapiPlugin } from './plugins/openapi.js';
 import { agentRoutes } from './routes/agents.js';
@@ -39,6 +40,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(errorsPlugin);
   await app.register(openapiPlugin);
+  await app.register(authPlugin, { tokens: config.apiTokens });
   await app.register(healthRoutes, { services });
   await app.register(agentRoutes, { services });
   await app.register(scheduleRoutes, { services });

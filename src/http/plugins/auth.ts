@@ -1,0 +1,48 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { ServiceError } from '../../shared/errors.js';
+import { problem } from '../schemas/common.js';
+
+const digest = (token: string): Buffer => createHash('sha256').update(token).digest();
+
+const unauthorized = (detail: string): ServiceError =>
+  new ServiceError('unauthorized', 401, 'Unauthorized', detail);
+
+/**
+ * Bearer-token guard for every /v1 route when KAIZEN_API_TOKENS is set. Tokens
+ * are compared as SHA-256 digests with timingSafeEqual, so neither the
+ * comparison time nor the length leaks which bytes matched. Every /v1 route
+ * documents the scheme and its 401 whether or not tokens are configured, so
+ * the OpenAPI document does not depend on configuration.
+ */
+export const authPlugin = fp(async (app: FastifyInstance, opts: { tokens: readonly string[] }) => {
+  const accepted = opts.tokens.map(digest);
+
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/v1/')) return;
+    const schema = (route.schema ??= {}) as Record<string, unknown>;
+    schema.security = [{ bearerAuth: [] }];
+    schema.response = { ...(schema.response as object), 401: problem('Missing or invalid bearer token (unauthorized); only when KAIZEN_API_TOKENS is set') };
+  });
+
+  if (accepted.length === 0) return;
+  app.addHook('onRequest', async (request, reply) => {
+    // The matched route, not the raw URL: encoded forms of /v1 cannot slip past.
+    if (!request.routeOptions.url?.startsWith('/v1/')) return;
+    const header = request.headers.authorization;
+    const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    if (!match) {
+      reply.header('www-authenticate', 'Bearer realm="kaizen-schedule"');
+      throw unauthorized('This route requires an Authorization: Bearer <token> header.');
+    }
+    const presented = digest(match[1]!);
+    // Compare against every token (no early exit) to keep timing uniform.
+    let ok = false;
+    for (const token of accepted) ok = timingSafeEqual(presented, token) || ok;
+    if (!ok) {
+      reply.header('www-authenticate', 'Bearer realm="kaizen-schedule", error="invalid_token"');
+      throw unauthorized('The bearer token is not valid.');
+    }
+  });
+}, { name: 'auth' });
