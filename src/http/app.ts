@@ -8,6 +8,7 @@ import { errorsPlugin } from './plugins/errors.js';
 import { openapiPlugin } from './plugins/openapi.js';
 import { agentRoutes } from './routes/agents.js';
 import { healthRoutes } from './routes/health.js';
+import { prepareRoutes } from './routes/prepare.js';
 import { scheduleRoutes } from './routes/schedule.js';
 
 export interface BuildOptions {
@@ -44,6 +45,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(healthRoutes, { services });
   await app.register(agentRoutes, { services });
   await app.register(scheduleRoutes, { services });
+  await app.register(prepareRoutes, { services });
   return app;
 }
 

@@ -1,41 +1,72 @@
-import { closeSync, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { isInside } from './roots.js';
 
-export type RepoFile =
-  | { status: 'ok'; path: string; text: string; bytes: number; mtimeMs: number }
+type Unusable =
   | { status: 'missing'; path: string }
-  /** A symlink that leads out of the repo: treated as absent, never read. */
+  /** A symlink that leads out of the repo: treated as unusable, never read. */
   | { status: 'outside'; path: string }
-  | { status: 'too_large'; path: string; bytes: number; limit: number }
   | { status: 'not_a_file'; path: string };
 
+export type LocatedFile = { status: 'ok'; path: string; real: string } | Unusable;
+
+export type RepoFile =
+  | {
+      status: 'ok';
+      path: string;
+      text: string;
+      /** Bytes read (all of the file unless `truncated`). */
+      bytes: number;
+      /** Size of the whole file. */
+      size: number;
+      truncated: boolean;
+      mtimeMs: number;
+    }
+  | Unusable
+  | { status: 'too_large'; path: string; bytes: number; limit: number };
+
 /**
- * Reads `relative` inside `repoRoot` (a real path) with a size cap. The file's
- * real path must stay inside the repo, so a link such as memory.md -> /etc/…
- * is never followed. Synchronous on purpose: these are small local files and
- * sync calls cost a fraction of the promise API's CPU per call.
+ * Finds `relative` inside `repoRoot` (a real path) without reading it. Its real
+ * path must stay inside the repo, so a link such as memory.md -> /etc/passwd
+ * is never followed.
  */
-export function readRepoFile(repoRoot: string, relative: string, limit: number): RepoFile {
+export function locateRepoFile(repoRoot: string, relative: string): LocatedFile {
   const lexical = path.join(repoRoot, relative);
   let real: string;
   try {
-    real = realpathSync(lexical);
+    real = realpathSync.native(lexical);
   } catch {
     return { status: 'missing', path: lexical };
   }
   if (!isInside(real, repoRoot)) return { status: 'outside', path: lexical };
-  let fd: number;
   try {
-    fd = openSync(real, 'r');
+    if (!statSync(real).isFile()) return { status: 'not_a_file', path: lexical };
   } catch {
     return { status: 'missing', path: lexical };
   }
+  return { status: 'ok', path: lexical, real };
+}
+
+/**
+ * Reads a confined repo file with a size cap: over `limit` bytes it is
+ * `too_large`, or with `truncate` its first `limit` bytes. Synchronous on
+ * purpose: these are small local files, and sync calls cost a fraction of the
+ * promise API's CPU per call.
+ */
+export function readRepoFile(repoRoot: string, relative: string, limit: number, truncate = false): RepoFile {
+  const located = locateRepoFile(repoRoot, relative);
+  if (located.status !== 'ok') return located;
+  let fd: number;
+  try {
+    fd = openSync(located.real, 'r');
+  } catch {
+    return { status: 'missing', path: located.path };
+  }
   try {
     const stat = fstatSync(fd);
-    if (!stat.isFile()) return { status: 'not_a_file', path: lexical };
-    if (stat.size > limit) return { status: 'too_large', path: lexical, bytes: stat.size, limit };
-    // Read at most limit + 1 bytes: a file growing after fstat is still caught.
+    if (!stat.isFile()) return { status: 'not_a_file', path: located.path };
+    if (stat.size > limit && !truncate) return { status: 'too_large', path: located.path, bytes: stat.size, limit };
+    // Read at most limit + 1 bytes: a file that grew after fstat is still caught.
     const buffer = Buffer.allocUnsafe(Math.min(stat.size, limit) + 1);
     let filled = 0;
     while (filled < buffer.length) {
@@ -43,8 +74,19 @@ export function readRepoFile(repoRoot: string, relative: string, limit: number):
       if (n === 0) break;
       filled += n;
     }
-    if (filled > limit) return { status: 'too_large', path: lexical, bytes: filled, limit };
-    return { status: 'ok', path: lexical, text: buffer.toString('utf8', 0, filled), bytes: filled, mtimeMs: stat.mtimeMs };
+    const truncated = filled > limit;
+    if (truncated && !truncate) return { status: 'too_large', path: located.path, bytes: filled, limit };
+    const bytes = Math.min(filled, limit);
+    return {
+      status: 'ok',
+      path: located.path,
+      // A cut inside a multi-byte character leaves a replacement char: drop it.
+      text: truncated ? buffer.toString('utf8', 0, bytes).replace(/\uFFFD$/, '') : buffer.toString('utf8', 0, bytes),
+      bytes,
+      size: Math.max(stat.size, filled),
+      truncated,
+      mtimeMs: stat.mtimeMs,
+    };
   } finally {
     closeSync(fd);
   }

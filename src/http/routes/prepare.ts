@@ -1,0 +1,141 @@
+import { createHash } from 'node:crypto';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type, type TSchema } from 'typebox';
+import { assertAgentName } from '../../agents/lookup.js';
+import { buildBundle, type Bundle } from '../../prepare/bundle.js';
+import { buildPreparedEvent, type BundleFormat } from '../../prepare/event.js';
+import { renderMarkdown } from '../../prepare/markdown.js';
+import type { Services } from '../../services.js';
+import { ServiceError } from '../../shared/errors.js';
+import { AgentName, Cadence, Target, problem } from '../schemas/common.js';
+import { parseNow } from './schedule.js';
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const Inlined = Type.Object({ path: Type.String(), text: Type.String(), bytes: Type.Integer(), truncated: Type.Boolean() });
+
+const BundleSchema = Type.Object(
+  {
+    agent: Type.String(),
+    project: Type.String({ description: 'Repo directory name' }),
+    generated: Type.String({ description: 'UTC date, YYYY-MM-DD' }),
+    agent_prompt: Type.String(),
+    agent_prompt_found: Type.Boolean({ description: 'Always true here: an unknown agent is a 404' }),
+    memory: Nullable(Type.String()),
+    metrics_summary: Nullable(Type.Object({}, { additionalProperties: true, description: 'summary.json as found, or computed from executions.jsonl' })),
+    pointers: Type.Object({ scope: Type.Optional(Type.String()), todo: Type.Optional(Type.String()) }),
+    session_close: Type.Array(Type.String()),
+    root: Type.String({ description: 'Real path of the repo' }),
+    prompt_source: Type.Union([Type.Literal('packaged'), Type.Literal('installed')]),
+    metrics_source: Nullable(Type.Union([Type.Literal('summary_json'), Type.Literal('executions_jsonl')])),
+    schedule: Nullable(
+      Type.Object({
+        agent: Type.String(),
+        cadence: Cadence,
+        cron: Type.String(),
+        cron_source: Type.Union([Type.Literal('manifest'), Type.Literal('cadence_default')]),
+        timezone: Type.String(),
+        enabled: Type.Boolean(),
+        next_run: Type.String(),
+      }),
+    ),
+    pointer_contents: Type.Optional(Type.Object({ scope: Type.Optional(Inlined), todo: Type.Optional(Inlined) })),
+    sizes: Type.Object({ agent_prompt: Type.Integer(), memory: Type.Integer(), metrics_summary: Type.Integer() }),
+    warnings: Type.Array(Type.String()),
+    event: Type.Optional(Type.Object({}, { additionalProperties: true, description: 'kaizen.schedule.prepared payload (include=event)' })),
+  },
+  { description: 'Orientation bundle for one scheduled run' },
+);
+
+const INCLUDES = ['pointers', 'event'] as const;
+
+/** Picks the format: explicit `format` wins, else Accept preferring text/markdown over JSON. */
+export function negotiateFormat(format: BundleFormat | undefined, accept: string | undefined): BundleFormat {
+  if (format) return format;
+  if (!accept) return 'json';
+  let best: { type: BundleFormat; q: number } = { type: 'json', q: -1 };
+  for (const range of accept.split(',')) {
+    const [media = '', ...params] = range.trim().toLowerCase().split(';');
+    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const q = qParam ? Number(qParam.slice(2)) : 1;
+    if (!(q > 0)) continue;
+    const type: BundleFormat | undefined = media === 'text/markdown' ? 'markdown' : media === 'application/json' ? 'json' : undefined;
+    if (type && q > best.q) best = { type, q };
+  }
+  return best.type;
+}
+
+const etagOf = (body: string): string => `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
+
+/** If-None-Match uses the weak comparison (RFC 9110 §13.1.2): W/ prefixes are ignored. */
+function matches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  return ifNoneMatch.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || t.replace(/^W\//, '') === etag;
+  });
+}
+
+export const prepareRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+  const { roots, agents, defaults, config } = services;
+
+  app.get('/v1/prepare/:agent', {
+    schema: {
+      tags: ['prepare'],
+      summary: 'Prepare the orientation bundle for a scheduled run',
+      description:
+        "Assembles the agent's prompt (repo-installed over packaged), the repo's agent memory, a metrics summary (summary.json, else computed from executions.jsonl), SCOPE.md/TODO.md pointers, the agent's schedule entry with its next run, and session-close commands. JSON or markdown: `format` wins; without it `Accept: text/markdown` selects markdown. `include=pointers` inlines SCOPE.md/TODO.md (64 KiB each at most); `include=event` adds the kaizen.schedule.prepared payload to JSON. Responses carry a strong ETag; `If-None-Match` answers 304. Reads only, never writes.",
+      params: Type.Object({ agent: AgentName }),
+      querystring: Type.Object({
+        target: Target,
+        format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('markdown')])),
+        include: Type.Optional(Type.String({ maxLength: 64, description: 'Comma-separated: pointers, event' })),
+        now: Type.Optional(Type.String({ format: 'date-time', description: 'Instant the bundle is prepared for (default: now); sets `generated` and the next run' })),
+      }),
+      response: {
+        200: {
+          description: 'The bundle',
+          content: {
+            'application/json': { schema: BundleSchema },
+            'text/markdown': { schema: Type.String({ description: 'The bundle in the seed markdown layout' }) },
+          },
+        } as unknown as TSchema,
+        304: Type.Null({ description: 'Not modified: the If-None-Match ETag still matches' }),
+        400: problem('Malformed agent name (invalid_agent_name), include value or query'),
+        403: problem('target resolves outside the repo roots (path_outside_roots)'),
+        404: problem('No such agent (unknown_agent, with known_agents and a hint) or repo (repo_not_found)'),
+      },
+    },
+  }, async (request, reply) => {
+    const { agent } = request.params;
+    assertAgentName(agent);
+    const include = new Set((request.query.include ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+    for (const item of include) {
+      if (!(INCLUDES as readonly string[]).includes(item)) {
+        throw new ServiceError('invalid_include', 400, 'Invalid include', `include accepts ${INCLUDES.join(', ')}; got '${item}'.`);
+      }
+    }
+    const now = parseNow(request.query.now);
+    const format = negotiateFormat(request.query.format, request.headers.accept);
+    const repoRoot = roots.resolveRepo(request.query.target);
+    const bundle: Bundle = buildBundle(repoRoot, agent, { agents, defaults }, { now, inlinePointers: include.has('pointers') });
+
+    let body: string;
+    if (format === 'markdown') {
+      body = renderMarkdown(bundle);
+    } else {
+      body = JSON.stringify(bundle);
+      if (include.has('event')) {
+        const event = buildPreparedEvent(bundle, { format, bytes: Buffer.byteLength(body), occurredAt: now, prepareCommandTemplate: config.prepareCommand });
+        body = JSON.stringify({ ...bundle, event });
+      }
+    }
+
+    const etag = etagOf(body);
+    reply.header('etag', etag).header('vary', 'Accept').header('cache-control', 'no-cache');
+    if (matches(request.headers['if-none-match'], etag)) return reply.code(304).send(null);
+    return reply
+      .type(format === 'markdown' ? 'text/markdown; charset=utf-8' : 'application/json; charset=utf-8')
+      .serializer((payload: unknown) => payload as string)
+      .send(body);
+  });
+};

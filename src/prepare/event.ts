@@ -1,0 +1,60 @@
+import type { Bundle } from './bundle.js';
+
+export type BundleFormat = 'json' | 'markdown';
+
+/** Payload of the `kaizen.schedule.prepared` event (SPEC section 5): metadata and a command, never repo contents. */
+export interface PreparedEvent {
+  event: 'kaizen.schedule.prepared';
+  version: '1';
+  occurred_at: string;
+  repo: string;
+  root: string;
+  agent: string;
+  cadence: string | null;
+  prepare_command: string;
+  bundle: {
+    format: BundleFormat;
+    agent_prompt_found: boolean;
+    has_memory: boolean;
+    has_metrics: boolean;
+    pointers: string[];
+    bytes: number;
+  };
+  session_close: string[];
+}
+
+/** Fills the `prepare_command` template ({agent}, {root}). */
+export const prepareCommand = (template: string, agent: string, root: string): string =>
+  template.replaceAll('{agent}', agent).replaceAll('{root}', root);
+
+export interface EventContext {
+  format: BundleFormat;
+  /** Size of the rendered bundle the event announces. */
+  bytes: number;
+  occurredAt: Date;
+  prepareCommandTemplate: string;
+  /** Fleet slug of the repo; defaults to the bundle's project name. */
+  repo?: string;
+}
+
+export function buildPreparedEvent(bundle: Bundle, ctx: EventContext): PreparedEvent {
+  return {
+    event: 'kaizen.schedule.prepared',
+    version: '1',
+    occurred_at: ctx.occurredAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    repo: ctx.repo ?? bundle.project,
+    root: bundle.root,
+    agent: bundle.agent,
+    cadence: bundle.schedule?.cadence ?? null,
+    prepare_command: prepareCommand(ctx.prepareCommandTemplate, bundle.agent, bundle.root),
+    bundle: {
+      format: ctx.format,
+      agent_prompt_found: bundle.agent_prompt_found,
+      has_memory: bundle.memory !== null,
+      has_metrics: bundle.metrics_summary !== null,
+      pointers: Object.keys(bundle.pointers),
+      bytes: ctx.bytes,
+    },
+    session_close: bundle.session_close,
+  };
+}
