@@ -132,7 +132,7 @@ export const prepareRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
 
     const etag = etagOf(body);
     reply.header('etag', etag).header('vary', 'Accept').header('cache-control', 'no-cache');
-    if (matches(request.headers['if-none-match'], etag)) return reply.code(304).send(null);
+    if (matches(request.headers['if-none-match'], etag)) return reply.code(304).send(undefined as unknown as null);
     return reply
       .type(format === 'markdown' ? 'text/markdown; charset=utf-8' : 'application/json; charset=utf-8')
       .serializer((payload: unknown) => payload as string)
