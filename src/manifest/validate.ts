@@ -3,6 +3,7 @@ import {
   isAlias,
   isMap,
   isScalar,
+  isSeq,
   parseDocument,
   type Document,
   type Node,
@@ -60,7 +61,8 @@ const pointer = (...segments: string[]): string => segments.map((s) => `/${escap
 function show(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`;
   if (value === null || value === undefined) return 'an empty value';
-  if (typeof value === 'object') return Array.isArray(value) ? 'a list' : 'a mapping';
+  // Values here may be YAML nodes (a YAMLSeq is no JS array), not only plain JS.
+  if (typeof value === 'object') return Array.isArray(value) || isSeq(value) ? 'a list' : 'a mapping';
   return `${typeof value} ${String(value)}`;
 }
 
