@@ -12,6 +12,12 @@ const FIELD_NAMES = ['minute', 'hour', 'day-of-month', 'month', 'day-of-week'] a
 // ranges and steps. Croner's extensions (L, W, #, ?, +) would be accepted here
 // but not necessarily by the orchestrator that fires the run.
 const PORTABLE_FIELD = /^[0-9A-Za-z*,/-]+$/;
+// Letters are only portable as month and weekday names; anything else (L, W,
+// LW, 5L…) is a croner extension the character check above lets through.
+const FIELD_WORDS: Partial<Record<number, ReadonlySet<string>>> = {
+  3: new Set(['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec']),
+  4: new Set(['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat']),
+};
 const NICKNAMES: Record<string, string> = {
   '@yearly': '0 0 1 1 *',
   '@annually': '0 0 1 1 *',
@@ -55,6 +61,13 @@ export function checkCron(expr: string): CronProblem | undefined {
   for (const [i, field] of fields.entries()) {
     if (!PORTABLE_FIELD.test(field)) {
       return { message: `${FIELD_NAMES[i]} field '${field}' uses characters outside the portable cron syntax (digits, names, * , - /)` };
+    }
+    const word = field.match(/[A-Za-z]+/g)?.find((w) => !FIELD_WORDS[i]?.has(w.toLowerCase()));
+    if (word !== undefined) {
+      return {
+        message: `${FIELD_NAMES[i]} field '${field}' uses '${word}', which is not portable cron syntax`,
+        hint: 'only month (JAN-DEC) and day-of-week (SUN-SAT) names are allowed; L, W, # and ? are scheduler-specific extensions',
+      };
     }
   }
   try {
