@@ -1,4 +1,4 @@
-import { realpathSync, statSync } from 'node:fs';
+import { lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ServiceError, pathOutsideRoots } from '../shared/errors.js';
 
@@ -19,6 +19,35 @@ function fullyDecoded(p: string): string {
     }
     if (next === current) break;
     current = next;
+  }
+  return current;
+}
+
+/**
+ * Where `absolute` leads when it cannot be fully resolved (a dangling link, a
+ * missing component): links are followed as far as they exist and the missing
+ * rest is appended as written. Undefined for link loops.
+ */
+function resolveAsFarAsExists(absolute: string): string | undefined {
+  const pending = absolute.split(path.sep).filter(Boolean);
+  let current = path.parse(absolute).root;
+  for (let links = 0; pending.length > 0; ) {
+    const next = path.join(current, pending.shift()!);
+    let link: string | undefined;
+    try {
+      link = lstatSync(next).isSymbolicLink() ? readlinkSync(next) : undefined;
+    } catch {
+      return path.join(next, ...pending);
+    }
+    if (link === undefined) {
+      current = next;
+      continue;
+    }
+    if (++links > 40) return undefined;
+    // `current` holds no links, so resolving `..` in the target lexically is exact.
+    const target = path.resolve(current, link);
+    pending.unshift(...target.split(path.sep).filter(Boolean));
+    current = path.parse(target).root;
   }
   return current;
 }
@@ -67,6 +96,10 @@ export class RepoRoots {
     try {
       real = realpathSync(lexical);
     } catch {
+      // A dangling link out of the roots is refused like a live one: a 404
+      // here would tell the caller that the outside path does not exist.
+      const leadsTo = resolveAsFarAsExists(lexical);
+      if (leadsTo === undefined || !this.contains(leadsTo)) throw pathOutsideRoots();
       throw new ServiceError('repo_not_found', 404, 'Repository not found', `No repository directory at target '${target}'.`);
     }
     // A symlink on the way may still lead out of the roots.
