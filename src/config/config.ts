@@ -26,6 +26,8 @@ const EnvSchema = Type.Object({
   KAIZEN_PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
   KAIZEN_ENABLE_WRITE: Type.Optional(Type.String({ pattern: BOOLEAN })),
   KAIZEN_API_TOKENS: Type.Optional(Type.String()),
+  KAIZEN_RATE_LIMIT_PER_MINUTE: Type.Optional(Type.String({ pattern: '^[0-9]{1,7}$' })),
+  KAIZEN_MAX_EVENT_LOOP_DELAY_MS: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
   KAIZEN_CRON_DAILY: Type.Optional(Type.String({ minLength: 1 })),
   KAIZEN_CRON_WEEKLY: Type.Optional(Type.String({ minLength: 1 })),
   KAIZEN_CRON_MONTHLY: Type.Optional(Type.String({ minLength: 1 })),
@@ -50,6 +52,10 @@ export interface Config {
   publicUrl?: string;
   enableWrite: boolean;
   apiTokens: string[];
+  /** Requests a minute per client on /v1 routes; 0 means no limit. */
+  rateLimitPerMinute: number;
+  /** Event-loop delay past which requests are shed with 503; 0 turns shedding off. */
+  maxEventLoopDelayMs: number;
   /** Where packaged agent prompts live (not an environment variable). */
   packagedAgentsDir: string;
 }
@@ -72,6 +78,8 @@ const HUMAN_RULES: Partial<Record<keyof Env, string>> = {
   KAIZEN_PUBLIC_URL: 'must be an http:// or https:// URL',
   KAIZEN_HUB_TIMEOUT_MS: 'must be a whole number of milliseconds',
   KAIZEN_ENABLE_WRITE: 'must be true or false',
+  KAIZEN_RATE_LIMIT_PER_MINUTE: 'must be a whole number (0 turns the limit off)',
+  KAIZEN_MAX_EVENT_LOOP_DELAY_MS: 'must be a whole number of milliseconds (0 turns load shedding off)',
 };
 
 function parseBoolean(value: string | undefined): boolean {
@@ -149,6 +157,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(e.KAIZEN_PUBLIC_URL ? { publicUrl: e.KAIZEN_PUBLIC_URL.replace(/\/+$/, '') } : {}),
     enableWrite: parseBoolean(e.KAIZEN_ENABLE_WRITE),
     apiTokens,
+    rateLimitPerMinute: Number(e.KAIZEN_RATE_LIMIT_PER_MINUTE ?? 0),
+    maxEventLoopDelayMs: Number(e.KAIZEN_MAX_EVENT_LOOP_DELAY_MS ?? 1000),
     packagedAgentsDir: path.join(packageRoot(), 'agents'),
   };
 }
