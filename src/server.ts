@@ -1,12 +1,13 @@
-import { ConfigError, loadConfig } from './config/config.js';
+import closeWithGrace from 'close-with-grace';
+import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { buildApp } from './http/app.js';
 
+/** How long in-flight requests get to finish after SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
-async function main(): Promise<void> {
-  let config;
+function configOrExit(): Config {
   try {
-    config = loadConfig();
+    return loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`kaizen-schedule: invalid configuration: ${err.message}\n`);
@@ -14,35 +15,23 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-
-  const app = await buildApp(config);
-  await app.listen({ host: config.host, port: config.port });
-  app.log.info({ repoRoots: config.repoRoots, docs: `/docs` }, 'kaizen-schedule ready');
-
-  let closing = false;
-  const shutdown = (signal: string): void => {
-    if (closing) return;
-    closing = true;
-    app.log.info({ signal }, 'shutting down');
-    // In-flight requests finish; a hung one cannot hold the process forever.
-    const timer = setTimeout(() => {
-      app.log.error('graceful shutdown timed out');
-      process.exit(1);
-    }, SHUTDOWN_GRACE_MS);
-    timer.unref();
-    app.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        app.log.error({ err }, 'error during shutdown');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`kaizen-schedule: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
+const config = configOrExit();
+const app = await buildApp(config);
+
+// On SIGTERM/SIGINT: stop accepting, answer new requests on open connections
+// with 503, let in-flight ones finish, exit 0 (or 1 past the grace period).
+closeWithGrace({ delay: SHUTDOWN_GRACE_MS, logger: { error: (msg: string) => app.log.error(msg) } }, async ({ signal, err }) => {
+  if (err) app.log.error({ err }, 'closing after an unexpected error');
+  else app.log.info({ signal }, 'shutting down');
+  await app.close();
 });
+
+try {
+  await app.listen({ host: config.host, port: config.port });
+  app.log.info({ repoRoots: config.repoRoots, docs: '/docs' }, 'kaizen-schedule ready');
+} catch (err) {
+  app.log.error({ err }, 'failed to start');
+  process.exit(1);
+}
