@@ -1,0 +1,178 @@
+import { Agent, request } from 'undici';
+import { ServiceError } from '../shared/errors.js';
+
+/** Roster responses larger than this are refused (a fleet of thousands of repos is well under 1 MiB). */
+export const MAX_HUB_RESPONSE_BYTES = 5 * 1024 * 1024;
+
+/** Upstream answers worth one more try: the hub or a proxy in front of it hiccupped. */
+const RETRYABLE_STATUS = new Set([500, 502, 503, 504]);
+
+/** Transport failures worth one more try: the connection never got an answer. */
+const RETRYABLE_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_CLOSED',
+]);
+
+export interface StateHubOptions {
+  /** Base URL without a trailing slash, e.g. `https://hub.internal/api`. */
+  baseUrl: string;
+  /** Deadline for one whole roster fetch, retry included. */
+  timeoutMs: number;
+  maxBytes?: number;
+  userAgent?: string;
+}
+
+/** Something the hub answered, or failed to answer, explained for a problem document. */
+class HubFailure extends Error {
+  constructor(readonly code: 'hub_unreachable' | 'hub_bad_response', message: string, readonly retryable: boolean, readonly upstreamStatus?: number) {
+    super(message);
+  }
+}
+
+function errorCode(err: unknown): string | undefined {
+  let current: unknown = err;
+  // undici wraps socket errors; the system code may sit on a cause.
+  for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * Client for the State Hub's `GET /repos/`. One keep-alive connection pool per
+ * service; every call has connect, headers and body timeouts plus an overall
+ * deadline, reads at most `maxBytes`, never follows a redirect, and retries
+ * the GET once on a connection error or a 500/502/503/504.
+ */
+export class StateHubClient {
+  private readonly agent: Agent;
+  private readonly maxBytes: number;
+  private readonly userAgent: string;
+  /** Origin only (no credentials or path) for messages and logs. */
+  readonly origin: string;
+
+  constructor(private readonly options: StateHubOptions) {
+    this.maxBytes = options.maxBytes ?? MAX_HUB_RESPONSE_BYTES;
+    this.userAgent = options.userAgent ?? 'kaizen-schedule';
+    this.origin = new URL(options.baseUrl).origin;
+    const t = options.timeoutMs;
+    this.agent = new Agent({
+      connectTimeout: t,
+      headersTimeout: t,
+      bodyTimeout: t,
+      keepAliveTimeout: 30_000,
+      connections: 4,
+    });
+  }
+
+  reposUrl(domain?: string): URL {
+    const url = new URL(`${this.options.baseUrl.replace(/\/+$/, '')}/repos/`);
+    if (domain !== undefined) url.searchParams.set('domain', domain);
+    return url;
+  }
+
+  /**
+   * The parsed JSON the hub answers to `GET /repos/`. Throws a 502
+   * ServiceError: `hub_unreachable` when the hub cannot be reached in time,
+   * `hub_bad_response` when it answers something other than 2xx JSON.
+   */
+  async fetchRoster(domain?: string): Promise<unknown> {
+    const url = this.reposUrl(domain);
+    const deadline = AbortSignal.timeout(this.options.timeoutMs);
+    let attempt = 0;
+    for (;;) {
+      attempt++;
+      try {
+        return await this.getJson(url, deadline);
+      } catch (err) {
+        const failure = this.classify(err, deadline);
+        if (failure.retryable && attempt === 1 && !deadline.aborted) continue;
+        throw this.toServiceError(failure, attempt);
+      }
+    }
+  }
+
+  /** Readiness: whether `GET /repos/` answers 2xx within the deadline (no retry, body discarded). */
+  async probe(): Promise<{ ok: boolean; detail?: string }> {
+    const deadline = AbortSignal.timeout(this.options.timeoutMs);
+    try {
+      const res = await request(this.reposUrl(), { dispatcher: this.agent, method: 'GET', headers: this.headers(), signal: deadline });
+      await res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
+      if (res.statusCode >= 200 && res.statusCode < 300) return { ok: true };
+      return { ok: false, detail: `hub answered HTTP ${res.statusCode}` };
+    } catch (err) {
+      return { ok: false, detail: this.classify(err, deadline).message };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+
+  private headers(): Record<string, string> {
+    return { accept: 'application/json', 'user-agent': this.userAgent };
+  }
+
+  private async getJson(url: URL, signal: AbortSignal): Promise<unknown> {
+    const res = await request(url, { dispatcher: this.agent, method: 'GET', headers: this.headers(), signal });
+    const { statusCode, body } = res;
+    if (statusCode < 200 || statusCode >= 300) {
+      // Drain a little so the connection can be reused; a large body just closes it.
+      await body.dump({ limit: 16 * 1024 }).catch(() => undefined);
+      if (statusCode >= 300 && statusCode < 400) {
+        throw new HubFailure('hub_bad_response', `the State Hub answered a redirect (HTTP ${statusCode}); redirects are not followed`, false, statusCode);
+      }
+      throw new HubFailure('hub_bad_response', `the State Hub answered HTTP ${statusCode}`, RETRYABLE_STATUS.has(statusCode), statusCode);
+    }
+    const declared = Number(res.headers['content-length']);
+    if (Number.isFinite(declared) && declared > this.maxBytes) {
+      body.destroy();
+      throw new HubFailure('hub_bad_response', `the State Hub's answer is ${declared} bytes; the limit is ${this.maxBytes}`, false);
+    }
+    const chunks: Buffer[] = [];
+    let received = 0;
+    for await (const chunk of body) {
+      received += (chunk as Buffer).length;
+      if (received > this.maxBytes) {
+        body.destroy();
+        throw new HubFailure('hub_bad_response', `the State Hub's answer exceeds the limit of ${this.maxBytes} bytes`, false);
+      }
+      chunks.push(chunk as Buffer);
+    }
+    try {
+      return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    } catch {
+      throw new HubFailure('hub_bad_response', 'the State Hub answered something that is not valid JSON', false);
+    }
+  }
+
+  private classify(err: unknown, deadline: AbortSignal): HubFailure {
+    if (err instanceof HubFailure) return err;
+    if (deadline.aborted) {
+      return new HubFailure('hub_unreachable', `the State Hub did not answer within ${this.options.timeoutMs} ms`, false);
+    }
+    const code = errorCode(err);
+    if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+      return new HubFailure('hub_unreachable', `the State Hub did not answer within ${this.options.timeoutMs} ms`, false);
+    }
+    return new HubFailure('hub_unreachable', `the State Hub could not be reached (${code ?? 'connection failed'})`, code !== undefined && RETRYABLE_ERROR_CODES.has(code));
+  }
+
+  private toServiceError(failure: HubFailure, attempts: number): ServiceError {
+    const title = failure.code === 'hub_unreachable' ? 'State Hub unreachable' : 'Bad answer from the State Hub';
+    return new ServiceError(failure.code, 502, title, `Cannot discover without a roster: ${failure.message} (${this.origin}, ${attempts} attempt${attempts === 1 ? '' : 's'}).`, {
+      attempts,
+      ...(failure.upstreamStatus !== undefined ? { upstream_status: failure.upstreamStatus } : {}),
+    });
+  }
+}

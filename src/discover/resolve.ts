@@ -1,0 +1,180 @@
+import path from 'node:path';
+import type { AgentRegistry } from '../agents/registry.js';
+import { resolveEntry, upcomingRuns, type ScheduleDefaults } from '../manifest/entries.js';
+import { loadRepoManifest } from '../manifest/load.js';
+import type { Cadence } from '../manifest/types.js';
+import type { RepoRoots } from '../repo/roots.js';
+import { ServiceError } from '../shared/errors.js';
+import { mapLimit } from './pool.js';
+import type { DiscoverResult, RosterRepo, RosterSource, ScheduledRun, SkippedRepo } from './types.js';
+
+/** The part of a pino logger the resolver uses: one line per skipped repo. */
+export interface DiscoverLogger {
+  warn(fields: Record<string, unknown>, event: string): void;
+}
+
+export interface DiscoverDeps {
+  roster: RosterSource;
+  roots: RepoRoots;
+  agents: AgentRegistry;
+  defaults: ScheduleDefaults;
+  /** Key into each repo's `host_paths`. */
+  hostName: string;
+  /** Template of `prepare_command`, with `{agent}` and `{root}` placeholders. */
+  prepareCommand: string;
+}
+
+export interface DiscoverOptions {
+  domain?: string;
+  cadence?: Cadence;
+  agent?: string;
+  /** Reference instant for `next_run`. */
+  now: Date;
+  /** Base of `prepare_url`: the public URL of this service, without a trailing slash. */
+  baseUrl: string;
+  log: DiscoverLogger;
+  /** Repos examined at once (default 8). */
+  concurrency?: number;
+}
+
+type RepoOutcome =
+  | { kind: 'runs'; runs: ScheduledRun[] }
+  | { kind: 'not_opted_in' }
+  | { kind: 'skipped'; skip: SkippedRepo; root?: string };
+
+const SHELL_SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/** Quotes a value for a POSIX shell only when it needs it, so ordinary paths read as typed. */
+export function shellQuote(value: string): string {
+  return SHELL_SAFE.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Fills the `{agent}` and `{root}` placeholders of the prepare command template. */
+export function renderPrepareCommand(template: string, agent: string, root: string): string {
+  return template.replace(/\{(agent|root)\}/g, (_match, key: string) => (key === 'agent' ? shellQuote(agent) : shellQuote(root)));
+}
+
+export const prepareUrl = (baseUrl: string, agent: string, root: string): string =>
+  `${baseUrl}/v1/prepare/${encodeURIComponent(agent)}?target=${encodeURIComponent(root)}`;
+
+const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * `discover_kaizen_scheduled_repos`: one run per enabled `(repo, agent)` of
+ * every roster repo checked out on this host inside the repo roots with a
+ * valid manifest. Reads only; the same inputs give the same runs. Fails (via
+ * the roster source) only when the roster itself cannot be had; every
+ * per-repo problem becomes an entry of `skipped` and one log line.
+ */
+export async function discover(deps: DiscoverDeps, options: DiscoverOptions): Promise<DiscoverResult> {
+  const roster = await deps.roster.load(options.domain === undefined ? {} : { domain: options.domain });
+  const repos = options.domain === undefined ? roster.repos : roster.repos.filter((r) => r.domain === options.domain);
+
+  const outcomes = await mapLimit(repos, options.concurrency ?? 8, (repo) => examineRepo(deps, options, repo));
+
+  const runs: ScheduledRun[] = [];
+  const skipped: SkippedRepo[] = [...roster.skipped];
+  let notOptedIn = 0;
+  let optedIn = 0;
+  for (const outcome of outcomes) {
+    if (outcome.kind === 'runs') {
+      optedIn++;
+      runs.push(...outcome.runs);
+    } else if (outcome.kind === 'not_opted_in') {
+      notOptedIn++;
+    } else {
+      skipped.push(outcome.skip);
+    }
+  }
+  for (const skip of skipped) {
+    options.log.warn(
+      {
+        repo: skip.repo,
+        detail: skip.detail,
+        source: roster.source,
+        ...(skip.errors ? { errors: skip.errors.map((e) => ({ code: e.code, path: e.path, line: e.line, message: e.message })) } : {}),
+      },
+      skip.reason,
+    );
+  }
+
+  runs.sort((a, b) => byCodeUnits(a.repo, b.repo) || byCodeUnits(a.agent, b.agent));
+  skipped.sort((a, b) => byCodeUnits(a.repo, b.repo) || byCodeUnits(a.reason, b.reason));
+
+  return {
+    generated_at: new Date().toISOString(),
+    source: roster.source,
+    host_name: deps.hostName,
+    scheduled_runs: runs,
+    skipped,
+    counts: {
+      roster_entries: roster.entries,
+      repos: repos.length,
+      opted_in: optedIn,
+      not_opted_in: notOptedIn,
+      skipped: skipped.length,
+      scheduled_runs: runs.length,
+    },
+  };
+}
+
+function examineRepo(deps: DiscoverDeps, options: DiscoverOptions, repo: RosterRepo): RepoOutcome {
+  const skip = (reason: SkippedRepo['reason'], detail: string, extra: Partial<SkippedRepo> = {}): RepoOutcome => ({
+    kind: 'skipped',
+    skip: { repo: repo.slug, reason, detail, ...extra },
+  });
+
+  // Own properties only: a host named "constructor" must not find Object.prototype.
+  const hostPath = Object.hasOwn(repo.host_paths, deps.hostName) ? repo.host_paths[deps.hostName] : undefined;
+  if (!hostPath) return skip('repo_unreachable', `no host_paths entry for this host ('${deps.hostName}')`);
+  if (!path.isAbsolute(hostPath)) return skip('repo_unreachable', `the path for this host is not absolute: '${hostPath}'`);
+
+  let root: string;
+  try {
+    root = deps.roots.resolveRepo(hostPath);
+  } catch (err) {
+    if (err instanceof ServiceError && err.code === 'path_outside_roots') {
+      return skip('repo_outside_roots', `the path for this host does not resolve inside the configured repo roots`);
+    }
+    return skip('repo_unreachable', `no repository directory at the path for this host ('${hostPath}')`);
+  }
+
+  let loaded;
+  try {
+    loaded = loadRepoManifest(root, { knownAgents: deps.agents.knownNames(root) });
+  } catch (err) {
+    if (err instanceof ServiceError && err.code === 'path_outside_roots') {
+      return skip('repo_outside_roots', 'the schedule file is a link that leaves the repository');
+    }
+    return skip('repo_unreachable', 'the schedule file could not be read');
+  }
+  if (loaded.status === 'missing') return { kind: 'not_opted_in' };
+  const { result } = loaded;
+  if (!result.manifest) {
+    const n = result.errors.length;
+    return skip('schedule_invalid', `the manifest has ${n} error${n === 1 ? '' : 's'}: ${result.errors[0]?.message ?? 'invalid'}`, { errors: result.errors });
+  }
+
+  const manifest = result.manifest;
+  const runs: ScheduledRun[] = [];
+  for (const entry of manifest.entries) {
+    if (!entry.enabled) continue;
+    if (options.cadence !== undefined && entry.cadence !== options.cadence) continue;
+    if (options.agent !== undefined && entry.agent !== options.agent) continue;
+    const resolved = resolveEntry(manifest, entry, deps.defaults);
+    runs.push({
+      repo: repo.slug,
+      root,
+      agent: resolved.agent,
+      cadence: resolved.cadence,
+      cron: resolved.cron,
+      cron_source: resolved.cron_source,
+      timezone: resolved.timezone,
+      enabled: true,
+      prepare_command: renderPrepareCommand(deps.prepareCommand, resolved.agent, root),
+      prepare_url: prepareUrl(options.baseUrl, resolved.agent, root),
+      next_run: upcomingRuns(resolved, options.now, 1)[0] ?? null,
+    });
+  }
+  return { kind: 'runs', runs };
+}

@@ -1,0 +1,84 @@
+import { Type } from 'typebox';
+import { Value } from 'typebox/value';
+import type { RosterRepo, SkippedRepo } from './types.js';
+
+/** Printable text without control characters: slugs and domains end up in logs and task names. */
+const PRINTABLE = '^[^\\u0000-\\u001f\\u007f]+$';
+
+/**
+ * One repo object of the State Hub roster. Unknown members are allowed (the
+ * hub returns more than the resolver needs); `host_paths` may be absent or
+ * null for a repo checked out nowhere yet, which the resolver then reports as
+ * unreachable on this host.
+ */
+export const RosterEntrySchema = Type.Object(
+  {
+    slug: Type.String({ minLength: 1, maxLength: 200, pattern: PRINTABLE }),
+    domain: Type.Optional(Type.Union([Type.String({ maxLength: 200, pattern: PRINTABLE }), Type.Null()])),
+    host_paths: Type.Optional(Type.Union([Type.Record(Type.String(), Type.String({ maxLength: 4096 })), Type.Null()])),
+  },
+  { additionalProperties: true },
+);
+
+export interface ParsedRoster {
+  entries: number;
+  repos: RosterRepo[];
+  skipped: SkippedRepo[];
+}
+
+/** The roster array inside a document: a bare array, or one held under `repos` or `items`. */
+export function rosterArray(document: unknown): unknown[] | undefined {
+  if (Array.isArray(document)) return document;
+  if (document !== null && typeof document === 'object') {
+    for (const key of ['repos', 'items'] as const) {
+      const value = (document as Record<string, unknown>)[key];
+      if (Array.isArray(value)) return value;
+    }
+  }
+  return undefined;
+}
+
+function entryLabel(entry: unknown, index: number): string {
+  if (entry !== null && typeof entry === 'object') {
+    const slug = (entry as Record<string, unknown>).slug;
+    if (typeof slug === 'string' && new RegExp(PRINTABLE).test(slug) && slug.length <= 200) return slug;
+  }
+  return `roster[${index}]`;
+}
+
+/**
+ * Checks every entry of a roster document. Malformed entries and repeated
+ * slugs are reported as skipped rather than failing the whole roster; a
+ * document that holds no roster array at all returns undefined.
+ */
+export function parseRoster(document: unknown): ParsedRoster | undefined {
+  const items = rosterArray(document);
+  if (!items) return undefined;
+  const repos: RosterRepo[] = [];
+  const skipped: SkippedRepo[] = [];
+  const seen = new Set<string>();
+  items.forEach((entry, index) => {
+    if (!Value.Check(RosterEntrySchema, entry)) {
+      const problems = Value.Errors(RosterEntrySchema, entry)
+        .slice(0, 3)
+        .map((e) => `${e.instancePath || '/'} ${e.message}`);
+      skipped.push({
+        repo: entryLabel(entry, index),
+        reason: 'roster_entry_invalid',
+        detail: `roster entry ${index} is not a repo object {slug, domain, host_paths}: ${problems.join('; ')}`,
+      });
+      return;
+    }
+    if (seen.has(entry.slug)) {
+      skipped.push({ repo: entry.slug, reason: 'roster_entry_duplicate', detail: `roster entry ${index} repeats slug '${entry.slug}'; the first one is used` });
+      return;
+    }
+    seen.add(entry.slug);
+    repos.push({
+      slug: entry.slug,
+      ...(typeof entry.domain === 'string' ? { domain: entry.domain } : {}),
+      host_paths: entry.host_paths ?? {},
+    });
+  });
+  return { entries: items.length, repos, skipped };
+}

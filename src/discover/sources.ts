@@ -1,0 +1,156 @@
+import { closeSync, fstatSync, lstatSync, openSync, readSync, readdirSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { Config } from '../config/config.js';
+import { SCHEDULE_RELATIVE_PATH } from '../manifest/types.js';
+import type { RepoRoots } from '../repo/roots.js';
+import { ServiceError } from '../shared/errors.js';
+import { MAX_HUB_RESPONSE_BYTES, StateHubClient } from './hub.js';
+import { parseRoster } from './roster.js';
+import type { Roster, RosterQuery, RosterRepo, RosterSource } from './types.js';
+
+/** Roster files larger than this are refused, like hub answers. */
+export const MAX_ROSTER_FILE_BYTES = MAX_HUB_RESPONSE_BYTES;
+
+/** Roster source 1: the State Hub's `GET /repos/`. */
+export class StateHubRosterSource implements RosterSource {
+  readonly name = 'state_hub' as const;
+
+  constructor(readonly client: StateHubClient) {}
+
+  async load(query: RosterQuery): Promise<Roster> {
+    const document = await this.client.fetchRoster(query.domain);
+    const parsed = parseRoster(document);
+    if (!parsed) {
+      throw new ServiceError(
+        'hub_bad_response',
+        502,
+        'Bad answer from the State Hub',
+        `Cannot discover without a roster: the State Hub (${this.client.origin}) answered JSON that is not a roster (expected an array of repos, or an object holding one under "repos" or "items").`,
+      );
+    }
+    return { source: this.name, ...parsed };
+  }
+
+  readiness(): Promise<{ ok: boolean; detail?: string }> {
+    return this.client.probe();
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
+  }
+}
+
+const rosterFileError = (detail: string): ServiceError =>
+  new ServiceError('roster_file_invalid', 500, 'Roster file unusable', `Cannot discover without a roster: ${detail}`);
+
+/** Reads the whole file if it is a regular file within the size cap. */
+function readCapped(file: string, limit: number): string {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    throw rosterFileError('the roster file (KAIZEN_ROSTER_FILE) cannot be opened.');
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw rosterFileError('KAIZEN_ROSTER_FILE is not a regular file.');
+    if (stat.size > limit) throw rosterFileError(`the roster file is ${stat.size} bytes; the limit is ${limit}.`);
+    const buffer = Buffer.allocUnsafe(stat.size + 1);
+    let filled = 0;
+    while (filled < buffer.length) {
+      const n = readSync(fd, buffer, filled, buffer.length - filled, filled);
+      if (n === 0) break;
+      filled += n;
+    }
+    if (filled > limit) throw rosterFileError(`the roster file exceeds the limit of ${limit} bytes.`);
+    return buffer.toString('utf8', 0, filled);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Roster source 2: a YAML or JSON file of the same repo objects the hub
+ * returns. Read on every call, so edits apply without a restart.
+ */
+export class RosterFileSource implements RosterSource {
+  readonly name = 'roster_file' as const;
+
+  constructor(private readonly file: string, private readonly maxBytes = MAX_ROSTER_FILE_BYTES) {}
+
+  async load(): Promise<Roster> {
+    const text = readCapped(this.file, this.maxBytes);
+    let document: unknown;
+    try {
+      // JSON is valid YAML, but JSON.parse gives the clearer error for .json files.
+      document = /\.json$/i.test(this.file) ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 });
+    } catch (err) {
+      const reason = err instanceof Error ? err.message.split('\n')[0] : 'parse error';
+      throw rosterFileError(`the roster file is not valid ${/\.json$/i.test(this.file) ? 'JSON' : 'YAML'} (${reason}).`);
+    }
+    const parsed = parseRoster(document);
+    if (!parsed) {
+      throw rosterFileError('the roster file holds no roster (expected a list of repos, or a mapping holding one under "repos" or "items").');
+    }
+    return { source: this.name, ...parsed };
+  }
+}
+
+/**
+ * Roster source 3: every immediate sub-directory of the repo roots that holds
+ * `.kaizen/schedule.yml`, its slug being the directory name. Hidden entries
+ * are ignored. A symlink whose target leaves the roots is listed anyway (its
+ * lexical path), so the resolver reports it as `repo_outside_roots` instead
+ * of the scan silently looking outside.
+ */
+export class ScanRosterSource implements RosterSource {
+  readonly name = 'scan' as const;
+
+  constructor(private readonly roots: RepoRoots, private readonly hostName: string) {}
+
+  async load(): Promise<Roster> {
+    const repos: RosterRepo[] = [];
+    for (const root of this.roots.roots) {
+      let names: string[];
+      try {
+        names = readdirSync(root).sort();
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        if (name.startsWith('.')) continue;
+        const dir = path.join(root, name);
+        if (this.isCandidate(dir)) repos.push({ slug: name, host_paths: { [this.hostName]: dir } });
+      }
+    }
+    const parsed = parseRoster(repos)!;
+    return { source: this.name, ...parsed };
+  }
+
+  private isCandidate(dir: string): boolean {
+    try {
+      const entry = lstatSync(dir);
+      if (entry.isSymbolicLink()) {
+        const real = realpathSync(dir);
+        if (!this.roots.contains(real)) return true;
+      } else if (!entry.isDirectory()) {
+        return false;
+      }
+      // lstat: the manifest itself is not followed here; the loader confines it.
+      lstatSync(path.join(dir, SCHEDULE_RELATIVE_PATH));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** The roster source the configuration selects: hub, else roster file, else scan. */
+export function createRosterSource(config: Config, roots: RepoRoots): RosterSource {
+  if (config.stateHubUrl) {
+    return new StateHubRosterSource(new StateHubClient({ baseUrl: config.stateHubUrl, timeoutMs: config.hubTimeoutMs, userAgent: 'kaizen-schedule (discover)' }));
+  }
+  if (config.rosterFile) return new RosterFileSource(config.rosterFile);
+  return new ScanRosterSource(roots, config.hostName);
+}
