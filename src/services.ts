@@ -1,5 +1,7 @@
 import { AgentRegistry } from './agents/registry.js';
 import type { Config } from './config/config.js';
+import { createRosterSource } from './discover/sources.js';
+import type { RosterSource } from './discover/types.js';
 import type { ScheduleDefaults } from './manifest/entries.js';
 import { RepoRoots } from './repo/roots.js';
 
@@ -9,13 +11,17 @@ export interface Services {
   roots: RepoRoots;
   agents: AgentRegistry;
   defaults: ScheduleDefaults;
+  /** Where discover gets the fleet roster: State Hub, roster file or a scan. */
+  roster: RosterSource;
 }
 
 export function createServices(config: Config): Services {
+  const roots = new RepoRoots(config.repoRoots);
   return {
     config,
-    roots: new RepoRoots(config.repoRoots),
+    roots,
     agents: new AgentRegistry(config.packagedAgentsDir),
     defaults: { timezone: config.defaultTimezone, cadenceCrons: config.cadenceCrons },
+    roster: createRosterSource(config, roots),
   };
 }

@@ -7,7 +7,8 @@ import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { openapiPlugin } from './plugins/openapi.js';
 import { agentRoutes } from './routes/agents.js';
-import { healthRoutes } from './routes/health.js';
+import { discoverRoutes } from './routes/discover.js';
+import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { prepareRoutes } from './routes/prepare.js';
 import { scheduleRoutes } from './routes/schedule.js';
 
@@ -34,6 +35,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   const services: Services = createServices(config);
   app.decorate('services', services);
+  // The roster source may hold a keep-alive pool to the State Hub.
+  app.addHook('onClose', async () => {
+    await services.roster.close?.();
+  });
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -42,10 +47,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(errorsPlugin);
   await app.register(openapiPlugin);
   await app.register(authPlugin, { tokens: config.apiTokens });
-  await app.register(healthRoutes, { services });
+  const { roster } = services;
+  const extraChecks: ReadinessCheck[] = roster.readiness ? [{ name: 'state_hub', run: () => roster.readiness!() }] : [];
+  await app.register(healthRoutes, { services, extraChecks });
   await app.register(agentRoutes, { services });
   await app.register(scheduleRoutes, { services });
   await app.register(prepareRoutes, { services });
+  await app.register(discoverRoutes, { services });
   return app;
 }
 

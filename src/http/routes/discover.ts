@@ -1,0 +1,98 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { discover } from '../../discover/resolve.js';
+import { SKIP_REASONS } from '../../discover/types.js';
+import { AGENT_NAME_PATTERN } from '../../manifest/types.js';
+import type { Services } from '../../services.js';
+import { Cadence, Diagnostic, problem } from '../schemas/common.js';
+import { parseNow } from './schedule.js';
+
+const ScheduledRun = Type.Object({
+  repo: Type.String({ description: 'The roster slug (the directory name for a scanned repo)' }),
+  root: Type.String({ description: 'Real path of the checkout on this host' }),
+  agent: Type.String(),
+  cadence: Cadence,
+  cron: Type.String({ description: "The entry's cron, else the cadence default" }),
+  cron_source: Type.Union([Type.Literal('manifest'), Type.Literal('cadence_default')]),
+  timezone: Type.String({ description: "The manifest's zone, else the service default" }),
+  enabled: Type.Literal(true),
+  prepare_command: Type.String({ description: 'KAIZEN_PREPARE_COMMAND with {agent} and {root} filled in (shell-quoted when needed)' }),
+  prepare_url: Type.String({ description: "This service's URL for the run's prepare bundle" }),
+  next_run: Type.Union([Type.String(), Type.Null()], { description: 'Next fire time after `now`, ISO-8601 with the zone offset' }),
+});
+
+const Skipped = Type.Object({
+  repo: Type.String({ description: 'The slug, or roster[<index>] for an entry without a usable one' }),
+  reason: Type.Union(SKIP_REASONS.map((r) => Type.Literal(r))),
+  detail: Type.String(),
+  errors: Type.Optional(Type.Array(Diagnostic, { description: 'The manifest diagnostics, for schedule_invalid' })),
+});
+
+const DiscoverResponse = Type.Object({
+  generated_at: Type.String({ format: 'date-time' }),
+  source: Type.Union([Type.Literal('state_hub'), Type.Literal('roster_file'), Type.Literal('scan')], { description: 'Where the roster came from' }),
+  host_name: Type.String({ description: 'The host whose host_paths entry was used (KAIZEN_HOST_NAME)' }),
+  scheduled_runs: Type.Array(ScheduledRun, { description: 'Sorted by repo, then agent' }),
+  skipped: Type.Array(Skipped, { description: 'Repos and roster entries that could not be used, sorted by repo' }),
+  counts: Type.Object({
+    roster_entries: Type.Integer({ description: 'Entries in the roster, malformed ones included' }),
+    repos: Type.Integer({ description: 'Repos examined (well-formed, unique, matching the domain filter)' }),
+    opted_in: Type.Integer({ description: 'Repos with a valid manifest' }),
+    not_opted_in: Type.Integer({ description: 'Repos without .kaizen/schedule.yml (not listed in skipped)' }),
+    skipped: Type.Integer(),
+    scheduled_runs: Type.Integer(),
+  }),
+});
+
+const HOST_HEADER = /^[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$/;
+
+/** The base of `prepare_url`: KAIZEN_PUBLIC_URL, else the origin the request was sent to. */
+function baseUrl(services: Services, request: FastifyRequest): string {
+  const { publicUrl, host, port } = services.config;
+  if (publicUrl) return publicUrl;
+  const requested = request.host;
+  const authority = typeof requested === 'string' && HOST_HEADER.test(requested) ? requested : `${host}:${port}`;
+  return `${request.protocol}://${authority}`;
+}
+
+export const discoverRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+  const { config, roots, agents, defaults, roster } = services;
+  const deps = { roster, roots, agents, defaults, hostName: config.hostName, prepareCommand: config.prepareCommand };
+
+  app.get('/v1/discover', {
+    schema: {
+      tags: ['discover'],
+      summary: 'Discover the scheduled (repo, agent) runs of the fleet',
+      description:
+        '`discover_kaizen_scheduled_repos`: reads the roster (State Hub `GET /repos/` when KAIZEN_STATE_HUB_URL is set, else the KAIZEN_ROSTER_FILE, else a scan of the repo roots), ' +
+        "takes each repo's checkout path for this host, confines it to the repo roots and validates its `.kaizen/schedule.yml`. " +
+        'Emits one run per enabled entry; repos without a manifest are counted as not opted in; unusable repos and malformed roster entries are listed in `skipped` with a reason ' +
+        '(`repo_unreachable`, `repo_outside_roots`, `schedule_invalid` with diagnostics, `roster_entry_invalid`, `roster_entry_duplicate`). ' +
+        'When the roster cannot be had the whole call fails: 502 `hub_unreachable` or `hub_bad_response`, 500 `roster_file_invalid`. Reads only; idempotent.',
+      querystring: Type.Object({
+        domain: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Only repos of this roster domain (passed to the State Hub too); scanned repos have no domain' })),
+        cadence: Type.Optional(Cadence),
+        agent: Type.Optional(Type.String({ pattern: AGENT_NAME_PATTERN.source, maxLength: 64, description: 'Only runs of this agent' })),
+        now: Type.Optional(Type.String({ format: 'date-time', description: 'Compute next_run after this instant (default: the current time)' })),
+      }),
+      response: {
+        200: DiscoverResponse,
+        400: problem('Malformed query (invalid_request, invalid_now)'),
+        500: problem('The roster file cannot be read or holds no roster (roster_file_invalid)'),
+        502: problem('The State Hub is down or timed out (hub_unreachable), or answered non-2xx, a redirect, invalid JSON, a non-roster or an oversized body (hub_bad_response)'),
+      },
+    },
+  }, async (request) => {
+    const { domain, cadence, agent } = request.query;
+    const now = parseNow(request.query.now);
+    return discover(deps, {
+      ...(domain !== undefined ? { domain } : {}),
+      ...(cadence !== undefined ? { cadence } : {}),
+      ...(agent !== undefined ? { agent } : {}),
+      now,
+      baseUrl: baseUrl(services, request),
+      log: request.log,
+    });
+  });
+};
