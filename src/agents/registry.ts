@@ -45,10 +45,13 @@ function promptFiles(dir: string): Map<string, string> {
  */
 export class AgentRegistry {
   private readonly packagedFiles: Map<string, string>;
+  /** Real path: prompt reads are confined to it like repo reads are to a repo. */
+  private readonly packagedDir: string;
 
   /** The packaged directory is listed once: it ships with the service. */
-  constructor(private readonly packagedDir: string) {
-    this.packagedFiles = promptFiles(packagedDir);
+  constructor(packagedDir: string) {
+    this.packagedDir = realpathSync(path.resolve(packagedDir));
+    this.packagedFiles = promptFiles(this.packagedDir);
   }
 
   packagedNames(): string[] {
