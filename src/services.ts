@@ -3,6 +3,7 @@ import type { Config } from './config/config.js';
 import { createRosterSource } from './discover/sources.js';
 import type { RosterSource } from './discover/types.js';
 import type { ScheduleDefaults } from './manifest/entries.js';
+import { ServiceMetrics } from './observability/metrics.js';
 import { RepoRoots } from './repo/roots.js';
 
 /** The core objects one running service shares across requests. */
@@ -13,6 +14,7 @@ export interface Services {
   defaults: ScheduleDefaults;
   /** Where discover gets the fleet roster: State Hub, roster file or a scan. */
   roster: RosterSource;
+  metrics: ServiceMetrics;
 }
 
 export function createServices(config: Config): Services {
@@ -23,5 +25,6 @@ export function createServices(config: Config): Services {
     agents: new AgentRegistry(config.packagedAgentsDir),
     defaults: { timezone: config.defaultTimezone, cadenceCrons: config.cadenceCrons },
     roster: createRosterSource(config, roots),
+    metrics: new ServiceMetrics(),
   };
 }

@@ -87,7 +87,9 @@ beforeAll(async () => {
     KAIZEN_STATE_HUB_URL: hub.url,
     KAIZEN_REPO_ROOTS: fleet.dir,
     KAIZEN_HOST_NAME: HOST,
-    KAIZEN_HUB_TIMEOUT_MS: '300',
+    // Generous, so a loaded CI machine does not turn ordinary answers into timeouts;
+    // the deadline itself is tested with a 300 ms app below.
+    KAIZEN_HUB_TIMEOUT_MS: '3000',
     KAIZEN_CRON_WEEKLY: '0 7 * * 2',
   });
   app = await buildApp(config, { logger: { level: 'warn', stream } });
@@ -352,28 +354,33 @@ describe('GET /v1/discover when the State Hub misbehaves', () => {
       res.on('error', () => undefined);
       pump();
     });
-    const started = Date.now();
     const { status, body } = await get('/v1/discover');
     expect(status).toBe(502);
     expect(body.code).toBe('hub_bad_response');
     expect(body.detail).toContain('exceeds the limit');
-    expect(Date.now() - started).toBeLessThan(1500);
     // It stopped well short of the 64 MiB the hub was willing to send.
     expect(written).toBeLessThan(32 * 1024 * 1024);
   });
 
   it('fails with hub_unreachable when the hub answers too slowly (deadline 300 ms)', async () => {
+    const strict = await testApp({ KAIZEN_STATE_HUB_URL: hub.url, KAIZEN_REPO_ROOTS: fleet.dir, KAIZEN_HOST_NAME: HOST, KAIZEN_HUB_TIMEOUT_MS: '300' });
     hub.respond((_req, res) => {
-      setTimeout(() => json([])(_req, res, 0), 3000).unref();
+      setTimeout(() => json([])(_req, res, 0), 5000).unref();
     });
-    const started = Date.now();
-    const { status, body } = await get('/v1/discover');
-    const elapsed = Date.now() - started;
-    expect(status).toBe(502);
-    expect(body.code).toBe('hub_unreachable');
-    expect(body.detail).toContain('300 ms');
-    expect(elapsed).toBeGreaterThanOrEqual(250);
-    expect(elapsed).toBeLessThan(1500);
+    try {
+      const started = Date.now();
+      const { status, body } = await get('/v1/discover', strict);
+      const elapsed = Date.now() - started;
+      expect(status).toBe(502);
+      expect(body.code).toBe('hub_unreachable');
+      expect(body.detail).toContain('300 ms');
+      // It gave up at its own deadline, not when the hub finally answered, and did not retry a timeout.
+      expect(elapsed).toBeGreaterThanOrEqual(250);
+      expect(elapsed).toBeLessThan(3000);
+      expect(hub.requests).toHaveLength(1);
+    } finally {
+      await strict.close();
+    }
   });
 
   it('fails with hub_unreachable when nothing listens, after one retry', async () => {

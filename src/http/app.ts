@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config/config.js';
 import { createServices, type Services } from '../services.js';
 import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin } from './plugins/errors.js';
+import { limitsPlugin } from './plugins/limits.js';
+import { metricsPlugin } from './plugins/metrics.js';
 import { openapiPlugin } from './plugins/openapi.js';
 import { agentRoutes } from './routes/agents.js';
 import { discoverRoutes } from './routes/discover.js';
@@ -24,11 +26,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel },
     // Honour a caller's well-formed x-request-id so logs line up across services.
-    requestIdHeader: 'x-request-id',
+    // genReqId reads the header itself: with requestIdHeader set, Fastify would
+    // take any incoming value as is and never call genReqId for it.
+    requestIdHeader: false,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
+    // One access-log line per request (in onResponse below) instead of two.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    // Draining is answered by the limits plugin, as problem+json with Retry-After.
+    return503OnClosing: false,
+    requestTimeout: 30_000,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -43,8 +52,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+      'request completed',
+    );
+  });
 
   await app.register(errorsPlugin);
+  await app.register(limitsPlugin, { maxEventLoopDelayMs: config.maxEventLoopDelayMs, rateLimitPerMinute: config.rateLimitPerMinute });
+  await app.register(metricsPlugin, { metrics: services.metrics });
   await app.register(openapiPlugin);
   await app.register(authPlugin, { tokens: config.apiTokens });
   const { roster } = services;

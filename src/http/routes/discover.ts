@@ -6,6 +6,7 @@ import { SKIP_REASONS } from '../../discover/types.js';
 import { AGENT_NAME_PATTERN } from '../../manifest/types.js';
 import type { Services } from '../../services.js';
 import { Cadence, Diagnostic, problem } from '../schemas/common.js';
+import { ServiceError } from '../../shared/errors.js';
 import { parseNow } from './schedule.js';
 
 const ScheduledRun = Type.Object({
@@ -57,7 +58,7 @@ function baseUrl(services: Services, request: FastifyRequest): string {
 }
 
 export const discoverRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  const { config, roots, agents, defaults, roster } = services;
+  const { config, roots, agents, defaults, roster, metrics } = services;
   const deps = { roster, roots, agents, defaults, hostName: config.hostName, prepareCommand: config.prepareCommand };
 
   app.get('/v1/discover', {
@@ -86,13 +87,25 @@ export const discoverRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
   }, async (request) => {
     const { domain, cadence, agent } = request.query;
     const now = parseNow(request.query.now);
-    return discover(deps, {
-      ...(domain !== undefined ? { domain } : {}),
-      ...(cadence !== undefined ? { cadence } : {}),
-      ...(agent !== undefined ? { agent } : {}),
-      now,
-      baseUrl: baseUrl(services, request),
-      log: request.log,
-    });
+    const started = process.hrtime.bigint();
+    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+    try {
+      const result = await discover(deps, {
+        ...(domain !== undefined ? { domain } : {}),
+        ...(cadence !== undefined ? { cadence } : {}),
+        ...(agent !== undefined ? { agent } : {}),
+        now,
+        baseUrl: baseUrl(services, request),
+        log: request.log,
+      });
+      metrics.discoverFinished(result.source, 'ok', seconds());
+      if (result.source === 'state_hub') metrics.hubCall('ok');
+      for (const skip of result.skipped) metrics.repoSkipped(skip.reason);
+      return result;
+    } catch (err) {
+      metrics.discoverFinished(roster.name, 'error', seconds());
+      if (err instanceof ServiceError && err.code.startsWith('hub_')) metrics.hubCall(err.code);
+      throw err;
+    }
   });
 };

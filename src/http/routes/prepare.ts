@@ -130,6 +130,7 @@ export const prepareRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       }
     }
 
+    services.metrics.bundlePrepared(format);
     const etag = etagOf(body);
     reply.header('etag', etag).header('vary', 'Accept').header('cache-control', 'no-cache');
     if (matches(request.headers['if-none-match'], etag)) return reply.code(304).send(undefined as unknown as null);

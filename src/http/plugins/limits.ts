@@ -1,0 +1,56 @@
+import rateLimit from '@fastify/rate-limit';
+import underPressure from '@fastify/under-pressure';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { ServiceError } from '../../shared/errors.js';
+import { problemDocument, sendProblem } from '../problem.js';
+
+export interface LimitsOptions {
+  /** Shed load (503 + Retry-After) once the event loop lags this much; 0 turns it off. */
+  maxEventLoopDelayMs: number;
+  /** Requests per minute per client on /v1 routes; 0 turns the limit off. */
+  rateLimitPerMinute: number;
+}
+
+const RETRY_AFTER_S = 5;
+const isProbe = (route: string | undefined): boolean => route === '/healthz' || route === '/readyz' || route === '/metrics';
+
+/**
+ * Load shedding, an optional rate limit, and 503 for requests that arrive
+ * while the service drains for shutdown. Probes and /metrics are never shed:
+ * an orchestrator must still see the process alive while it is busy.
+ */
+export const limitsPlugin = fp(async (app: FastifyInstance, opts: LimitsOptions) => {
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    if (!closing) return;
+    reply.header('retry-after', String(RETRY_AFTER_S)).header('connection', 'close');
+    return sendProblem(reply, problemDocument(503, 'shutting_down', 'The service is shutting down; retry against another instance.', 'Service unavailable'));
+  });
+
+  if (opts.maxEventLoopDelayMs > 0) {
+    await app.register(underPressure, {
+      maxEventLoopDelay: opts.maxEventLoopDelayMs,
+      retryAfter: RETRY_AFTER_S,
+      pressureHandler: (request, reply, type, value) => {
+        if (isProbe(request.routeOptions.url)) return; // handled normally
+        request.log.warn({ type, value }, 'load_shed');
+        reply.header('retry-after', String(RETRY_AFTER_S));
+        sendProblem(reply, problemDocument(503, 'overloaded', 'The service is overloaded; retry shortly.', 'Service unavailable'));
+      },
+    });
+  }
+
+  if (opts.rateLimitPerMinute > 0) {
+    await app.register(rateLimit, {
+      max: opts.rateLimitPerMinute,
+      timeWindow: 60_000,
+      allowList: (request) => !request.routeOptions.url?.startsWith('/v1/'),
+      errorResponseBuilder: (_request, context) =>
+        new ServiceError('rate_limited', 429, 'Too many requests', `More than ${context.max} requests a minute; retry in ${context.after}.`),
+    });
+  }
+}, { name: 'limits' });

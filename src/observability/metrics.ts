@@ -1,0 +1,74 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The service's Prometheus metrics, one registry per service instance (tests
+ * build many apps in one process). The core records domain events through the
+ * small methods below and never sees prom-client types.
+ */
+export class ServiceMetrics {
+  readonly registry = new Registry();
+
+  readonly httpRequests = new Counter({
+    name: 'kaizen_http_requests_total',
+    help: 'HTTP requests by method, route pattern and status code.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: 'kaizen_http_request_duration_seconds',
+    help: 'HTTP request duration by method, route pattern and status code.',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  private readonly bundles = new Counter({
+    name: 'kaizen_bundles_prepared_total',
+    help: 'Prepare bundles returned, by format (304 answers included).',
+    labelNames: ['format'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly discoverDuration = new Histogram({
+    name: 'kaizen_discover_duration_seconds',
+    help: 'Duration of discover runs, by roster source and outcome.',
+    labelNames: ['source', 'outcome'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  private readonly skipped = new Counter({
+    name: 'kaizen_discover_repos_skipped_total',
+    help: 'Repos skipped by discover, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly hubCalls = new Counter({
+    name: 'kaizen_hub_requests_total',
+    help: 'State Hub roster requests by outcome (ok, retried, hub_unreachable, hub_bad_response).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'kaizen_' });
+  }
+
+  bundlePrepared(format: 'json' | 'markdown'): void {
+    this.bundles.inc({ format });
+  }
+
+  discoverFinished(source: string, outcome: 'ok' | 'error', seconds: number): void {
+    this.discoverDuration.observe({ source, outcome }, seconds);
+  }
+
+  repoSkipped(reason: string): void {
+    this.skipped.inc({ reason });
+  }
+
+  hubCall(outcome: string): void {
+    this.hubCalls.inc({ outcome });
+  }
+}
