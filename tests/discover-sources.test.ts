@@ -253,6 +253,11 @@ describe('end to end over a real socket', () => {
       const sysMedic = body.scheduled_runs[1]!;
       expect(sysMedic.next_run).toBe('2026-03-05T06:15:00+00:00');
       expect(sysMedic.prepare_url).toBe(`${address}/v1/prepare/sys-medic?target=${encodeURIComponent(path.join(EXAMPLE_FLEET, 'payments-worker'))}`);
+
+      // The link is usable as given: it fetches that run's bundle.
+      const bundle = await request(sysMedic.prepare_url, { headers: { authorization: 'Bearer a-long-enough-test-token' } });
+      expect(bundle.statusCode).toBe(200);
+      expect(await bundle.body.json()).toMatchObject({ agent: 'sys-medic', project: 'payments-worker' });
     } finally {
       await app.close();
     }
