@@ -23,9 +23,12 @@ export interface PreparedEvent {
   session_close: string[];
 }
 
-/** Fills the `prepare_command` template ({agent}, {root}). */
+/**
+ * Fills the `prepare_command` template ({agent}, {root}). A replacer function,
+ * not a replacement string, so `$&`-style sequences in a path stay literal.
+ */
 export const prepareCommand = (template: string, agent: string, root: string): string =>
-  template.replaceAll('{agent}', agent).replaceAll('{root}', root);
+  template.replace(/\{(agent|root)\}/g, (_match, key: string) => (key === 'agent' ? agent : root));
 
 export interface EventContext {
   format: BundleFormat;
