@@ -3,6 +3,7 @@ import type { Config } from './config/config.js';
 import { createRosterSource } from './discover/sources.js';
 import type { RosterSource } from './discover/types.js';
 import type { ScheduleDefaults } from './manifest/entries.js';
+import { RepoManifests } from './manifest/repo-manifests.js';
 import { ServiceMetrics } from './observability/metrics.js';
 import { RepoRoots } from './repo/roots.js';
 
@@ -11,6 +12,8 @@ export interface Services {
   config: Config;
   roots: RepoRoots;
   agents: AgentRegistry;
+  /** Validated manifests per repo, re-read when their files change. */
+  manifests: RepoManifests;
   defaults: ScheduleDefaults;
   /** Where discover gets the fleet roster: State Hub, roster file or a scan. */
   roster: RosterSource;
@@ -19,10 +22,12 @@ export interface Services {
 
 export function createServices(config: Config): Services {
   const roots = new RepoRoots(config.repoRoots);
+  const agents = new AgentRegistry(config.packagedAgentsDir);
   return {
     config,
     roots,
-    agents: new AgentRegistry(config.packagedAgentsDir),
+    agents,
+    manifests: new RepoManifests(agents),
     defaults: { timezone: config.defaultTimezone, cadenceCrons: config.cadenceCrons },
     roster: createRosterSource(config, roots),
     metrics: new ServiceMetrics(),

@@ -81,6 +81,12 @@ export class AgentRegistry {
     return new Set(this.list(repoRoot).map((a) => a.name));
   }
 
+  /** The files `readPrompt` may read for `name`, in precedence order (for cache validation). */
+  promptPaths(name: string, repoRoot: string): string[] {
+    const file = `agent-${name}.md`;
+    return [path.join(repoRoot, 'agents', file), path.join(this.packagedDir, file)];
+  }
+
   /**
    * The prompt for `name` (already checked against the name pattern by the
    * caller), or undefined when no readable prompt exists.

@@ -1,7 +1,6 @@
 import path from 'node:path';
-import type { AgentRegistry } from '../agents/registry.js';
 import { resolveEntry, upcomingRuns, type ScheduleDefaults } from '../manifest/entries.js';
-import { loadRepoManifest } from '../manifest/load.js';
+import type { RepoManifests } from '../manifest/repo-manifests.js';
 import type { Cadence } from '../manifest/types.js';
 import type { RepoRoots } from '../repo/roots.js';
 import { ServiceError } from '../shared/errors.js';
@@ -16,7 +15,7 @@ export interface DiscoverLogger {
 export interface DiscoverDeps {
   roster: RosterSource;
   roots: RepoRoots;
-  agents: AgentRegistry;
+  manifests: RepoManifests;
   defaults: ScheduleDefaults;
   /** Key into each repo's `host_paths`. */
   hostName: string;
@@ -141,7 +140,7 @@ function examineRepo(deps: DiscoverDeps, options: DiscoverOptions, repo: RosterR
 
   let loaded;
   try {
-    loaded = loadRepoManifest(root, { knownAgents: deps.agents.knownNames(root) });
+    loaded = deps.manifests.load(root);
   } catch (err) {
     if (err instanceof ServiceError && err.code === 'path_outside_roots') {
       return skip('repo_outside_roots', 'the schedule file is a link that leaves the repository');

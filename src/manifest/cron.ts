@@ -78,9 +78,40 @@ export function checkCron(expr: string): CronProblem | undefined {
   return undefined;
 }
 
+// Compiling a cron and stepping it through a time zone costs tens to hundreds
+// of microseconds; discover does it for every entry of every repo. Both are
+// memoised, bounded by clearing when full (distinct crons are few).
+const MAX_MEMO = 2_000;
+const compiled = new Map<string, Cron>();
+/** Per cron and zone: the last answer and the instant it was computed from. */
+const lastNext = new Map<string, { from: number; next: Date }>();
+
+function compiledFor(expr: string, timezone: string): Cron {
+  const key = `${expr}\u0000${timezone}`;
+  let cron = compiled.get(key);
+  if (!cron) {
+    if (compiled.size >= MAX_MEMO) compiled.clear();
+    cron = compile(expr, timezone);
+    compiled.set(key, cron);
+  }
+  return cron;
+}
+
 /** The next `count` fire times strictly after `from`, in `timezone`. */
 export function nextRuns(expr: string, timezone: string, from: Date, count: number): Date[] {
-  return compile(expr.trim(), timezone).nextRuns(count, from);
+  const trimmed = expr.trim();
+  if (count !== 1) return compiledFor(trimmed, timezone).nextRuns(count, from);
+  // No run lies between the remembered instant and its next run, so the same
+  // answer holds for every `from` in that interval.
+  const key = `${trimmed}\u0000${timezone}`;
+  const t = from.getTime();
+  const memo = lastNext.get(key);
+  if (memo && memo.from <= t && t < memo.next.getTime()) return [memo.next];
+  const next = compiledFor(trimmed, timezone).nextRun(from);
+  if (!next) return [];
+  if (lastNext.size >= MAX_MEMO) lastNext.clear();
+  lastNext.set(key, { from: t, next });
+  return [next];
 }
 
 const EXPECTED_DAYS_PER_YEAR: Record<Cadence, number> = { daily: 365, weekly: 52, monthly: 12 };

@@ -2,8 +2,9 @@ import path from 'node:path';
 import { requirePrompt } from '../agents/lookup.js';
 import type { AgentRegistry, AgentSource } from '../agents/registry.js';
 import { resolveEntry, upcomingRuns, type ResolvedEntry, type ScheduleDefaults } from '../manifest/entries.js';
-import { loadRepoManifest } from '../manifest/load.js';
+import type { RepoManifests } from '../manifest/repo-manifests.js';
 import { locateRepoFile, readRepoFile, type LocatedFile, type RepoFile } from '../repo/files.js';
+import { ServiceError } from '../shared/errors.js';
 import { summarizeExecutions, type ComputedSummary } from './metrics.js';
 
 /** Per-file read caps: far above real files, low enough to bound a request's memory. */
@@ -57,6 +58,7 @@ export interface Bundle {
 
 export interface BundleSources {
   agents: AgentRegistry;
+  manifests: RepoManifests;
   defaults: ScheduleDefaults;
 }
 
@@ -118,8 +120,9 @@ function metricsFor(repoRoot: string, agent: string, warnings: string[]): Pick<B
 function scheduleFor(repoRoot: string, agent: string, sources: BundleSources, now: Date, warnings: string[]): ScheduleInfo | null {
   let loaded;
   try {
-    loaded = loadRepoManifest(repoRoot, { knownAgents: sources.agents.knownNames(repoRoot) });
-  } catch {
+    loaded = sources.manifests.load(repoRoot);
+  } catch (err) {
+    if (!(err instanceof ServiceError && err.code === 'path_outside_roots')) throw err;
     warnings.push('.kaizen/schedule.yml is a link leading out of the repo and was ignored');
     return null;
   }

@@ -94,7 +94,7 @@ export class RepoRoots {
 
     let real: string;
     try {
-      real = realpathSync(lexical);
+      real = realpathSync.native(lexical);
     } catch {
       // A dangling link out of the roots is refused like a live one: a 404
       // here would tell the caller that the outside path does not exist.

@@ -58,8 +58,8 @@ function baseUrl(services: Services, request: FastifyRequest): string {
 }
 
 export const discoverRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  const { config, roots, agents, defaults, roster, metrics } = services;
-  const deps = { roster, roots, agents, defaults, hostName: config.hostName, prepareCommand: config.prepareCommand };
+  const { config, roots, manifests, defaults, roster, metrics } = services;
+  const deps = { roster, roots, manifests, defaults, hostName: config.hostName, prepareCommand: config.prepareCommand };
 
   app.get('/v1/discover', {
     schema: {

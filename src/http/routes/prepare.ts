@@ -1,10 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type TSchema } from 'typebox';
 import { assertAgentName } from '../../agents/lookup.js';
-import { buildBundle, type Bundle } from '../../prepare/bundle.js';
-import { buildPreparedEvent, type BundleFormat } from '../../prepare/event.js';
-import { renderMarkdown } from '../../prepare/markdown.js';
+import type { BundleFormat } from '../../prepare/event.js';
+import { PreparedBundles, type Include } from '../../prepare/render.js';
 import type { Services } from '../../services.js';
 import { ServiceError } from '../../shared/errors.js';
 import { AgentName, Cadence, Target, problem } from '../schemas/common.js';
@@ -46,7 +44,7 @@ const BundleSchema = Type.Object(
   { description: 'Orientation bundle for one scheduled run' },
 );
 
-const INCLUDES = ['pointers', 'event'] as const;
+const INCLUDES: readonly Include[] = ['pointers', 'event'];
 
 /** Picks the format: explicit `format` wins, else Accept preferring text/markdown over JSON. */
 export function negotiateFormat(format: BundleFormat | undefined, accept: string | undefined): BundleFormat {
@@ -64,8 +62,6 @@ export function negotiateFormat(format: BundleFormat | undefined, accept: string
   return best.type;
 }
 
-const etagOf = (body: string): string => `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
-
 /** If-None-Match uses the weak comparison (RFC 9110 §13.1.2): W/ prefixes are ignored. */
 function matches(ifNoneMatch: string | undefined, etag: string): boolean {
   if (!ifNoneMatch) return false;
@@ -76,7 +72,8 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
 }
 
 export const prepareRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  const { roots, agents, defaults, config } = services;
+  const { roots, agents, defaults, manifests, config } = services;
+  const bundles = new PreparedBundles({ agents, defaults, manifests }, config.prepareCommand);
 
   app.get('/v1/prepare/:agent', {
     schema: {
@@ -108,30 +105,21 @@ export const prepareRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
   }, async (request, reply) => {
     const { agent } = request.params;
     assertAgentName(agent);
-    const include = new Set((request.query.include ?? '').split(',').map((s) => s.trim()).filter(Boolean));
-    for (const item of include) {
+    const include = new Set<Include>();
+    for (const raw of (request.query.include ?? '').split(',')) {
+      const item = raw.trim();
+      if (item === '') continue;
       if (!(INCLUDES as readonly string[]).includes(item)) {
         throw new ServiceError('invalid_include', 400, 'Invalid include', `include accepts ${INCLUDES.join(', ')}; got '${item}'.`);
       }
+      include.add(item as Include);
     }
-    const now = parseNow(request.query.now);
+    const now = request.query.now === undefined ? undefined : parseNow(request.query.now);
     const format = negotiateFormat(request.query.format, request.headers.accept);
     const repoRoot = roots.resolveRepo(request.query.target);
-    const bundle: Bundle = buildBundle(repoRoot, agent, { agents, defaults }, { now, inlinePointers: include.has('pointers') });
-
-    let body: string;
-    if (format === 'markdown') {
-      body = renderMarkdown(bundle);
-    } else {
-      body = JSON.stringify(bundle);
-      if (include.has('event')) {
-        const event = buildPreparedEvent(bundle, { format, bytes: Buffer.byteLength(body), occurredAt: now, prepareCommandTemplate: config.prepareCommand });
-        body = JSON.stringify({ ...bundle, event });
-      }
-    }
+    const { body, etag } = bundles.render(repoRoot, agent, { format, include, ...(now ? { now } : {}) });
 
     services.metrics.bundlePrepared(format);
-    const etag = etagOf(body);
     reply.header('etag', etag).header('vary', 'Accept').header('cache-control', 'no-cache');
     if (matches(request.headers['if-none-match'], etag)) return reply.code(304).send(undefined as unknown as null);
     return reply

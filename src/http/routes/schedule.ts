@@ -4,7 +4,6 @@ import { Type } from 'typebox';
 import { listEntries } from '../../manifest/entries.js';
 import { writeScaffold } from '../../manifest/init.js';
 import { MANIFEST_JSON_SCHEMA } from '../../manifest/json-schema.js';
-import { loadRepoManifest } from '../../manifest/load.js';
 import { isValidTimeZone, suggestTimeZone } from '../../manifest/timezone.js';
 import { SCHEDULE_RELATIVE_PATH, type Manifest, type ValidationResult } from '../../manifest/types.js';
 import { validateManifest } from '../../manifest/validate.js';
@@ -45,14 +44,14 @@ const notFound = (root: string): ServiceError =>
   });
 
 export const scheduleRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  const { roots, agents, defaults, config } = services;
+  const { roots, agents, defaults, config, manifests } = services;
 
   // Manifests arrive as YAML text; JSON bodies use the default parser.
   app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
   /** The repo's validated manifest, or a 404/422 problem. */
   function validManifest(repoRoot: string): { manifest: Manifest; warnings: ValidationResult['warnings']; path: string } {
-    const loaded = loadRepoManifest(repoRoot, { knownAgents: agents.knownNames(repoRoot) });
+    const loaded = manifests.load(repoRoot);
     if (loaded.status === 'missing') throw notFound(repoRoot);
     const { result } = loaded;
     if (!result.manifest) {
@@ -108,7 +107,7 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
     },
   }, async (request, reply) => {
     const repoRoot = roots.resolveRepo(request.query.target);
-    const loaded = loadRepoManifest(repoRoot, { knownAgents: agents.knownNames(repoRoot) });
+    const loaded = manifests.load(repoRoot);
     if (loaded.status === 'missing') throw notFound(repoRoot);
     return sendReport(reply, loaded.result);
   });
