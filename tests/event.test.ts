@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Bundle } from '../src/prepare/bundle.js';
-import { buildPreparedEvent, prepareCommand, type EventContext } from '../src/prepare/event.js';
+import { buildPreparedEvent, type EventContext } from '../src/prepare/event.js';
+import { renderPrepareCommand as prepareCommand } from '../src/shared/prepare-command.js';
 
 /** SPEC section 5, in its order. */
 const EVENT_FIELDS = ['event', 'version', 'occurred_at', 'repo', 'root', 'agent', 'cadence', 'prepare_command', 'bundle', 'session_close'];
@@ -165,14 +166,19 @@ describe('prepareCommand', () => {
     expect(prepareCommand('{agent}:{root}:{agent}:{root}', 'coach', '/srv/r')).toBe('coach:/srv/r:coach:/srv/r');
   });
 
-  it('inserts a root holding $ sequences literally', () => {
+  it('inserts a root holding $ sequences literally, shell-quoted', () => {
     // String.prototype.replaceAll gives $&, $` and $' special meaning in a replacement string
-    for (const root of ['/srv/a$&b', "/srv/x$'y", '/srv/p$`q', '/srv/$$money']) {
-      expect(prepareCommand('prepare {agent} --target {root} # done', 'coach', root)).toBe(`prepare coach --target ${root} # done`);
+    for (const root of ['/srv/a$&b', '/srv/p$`q', '/srv/$$money']) {
+      expect(prepareCommand('prepare {agent} --target {root} # done', 'coach', root)).toBe(`prepare coach --target '${root}' # done`);
     }
+    expect(prepareCommand('prepare {agent} --target {root}', 'coach', "/srv/x$'y")).toBe(`prepare coach --target '/srv/x$'\\''y'`);
+  });
+
+  it('leaves ordinary paths unquoted, as the CLI printed them', () => {
+    expect(prepareCommand('prepare {agent} --target {root}', 'coach', '/home/me/repo-1')).toBe('prepare coach --target /home/me/repo-1');
   });
 
   it('does not expand placeholders that come from the inserted values', () => {
-    expect(prepareCommand('{root} {agent}', 'coach', '/srv/{agent}')).toBe('/srv/{agent} coach');
+    expect(prepareCommand('{root} {agent}', 'coach', '/srv/{agent}')).toBe("'/srv/{agent}' coach");
   });
 });

@@ -100,6 +100,16 @@ describe('summarizeExecutions', () => {
     });
   });
 
+  it('leaves out negative times and qualities outside 0-1 from the averages', () => {
+    const text = lines([
+      '{"success":true,"time":-5,"quality":7}',
+      '{"success":true,"time":12,"quality":0.6}',
+      '{"success":false,"time":18,"quality":-0.2}',
+    ]);
+    // executions 3, successes 2; time: 12 and 18 -> 15; quality: only 0.6
+    expect(summarizeExecutions(text)).toMatchObject({ executions: 3, successes: 2, avg_time_s: 15, avg_quality: 0.6, skipped_lines: 0 });
+  });
+
   it('gives nulls and zeros when there is no valid line', () => {
     const empty = {
       executions: 0,

@@ -297,6 +297,12 @@ describe('include', () => {
     }
   });
 
+  it('rejects include=event with markdown: the event rides on JSON bundles only', async () => {
+    const res = await prepare('coach', 'alpha', '&include=event&format=markdown');
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ code: 'invalid_include' });
+  });
+
   it('include=event adds exactly the SPEC section 5 payload, bytes being the bundle without the event', async () => {
     const res = await prepare('coach', 'alpha', '&include=event');
     expect(res.statusCode).toBe(200);

@@ -4,6 +4,7 @@ import type { RepoManifests } from '../manifest/repo-manifests.js';
 import type { Cadence } from '../manifest/types.js';
 import type { RepoRoots } from '../repo/roots.js';
 import { ServiceError } from '../shared/errors.js';
+import { renderPrepareCommand } from '../shared/prepare-command.js';
 import { mapLimit } from './pool.js';
 import type { DiscoverResult, RosterRepo, RosterSource, ScheduledRun, SkippedRepo } from './types.js';
 
@@ -40,18 +41,6 @@ type RepoOutcome =
   | { kind: 'runs'; runs: ScheduledRun[] }
   | { kind: 'not_opted_in' }
   | { kind: 'skipped'; skip: SkippedRepo; root?: string };
-
-const SHELL_SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
-
-/** Quotes a value for a POSIX shell only when it needs it, so ordinary paths read as typed. */
-export function shellQuote(value: string): string {
-  return SHELL_SAFE.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
-/** Fills the `{agent}` and `{root}` placeholders of the prepare command template. */
-export function renderPrepareCommand(template: string, agent: string, root: string): string {
-  return template.replace(/\{(agent|root)\}/g, (_match, key: string) => (key === 'agent' ? shellQuote(agent) : shellQuote(root)));
-}
 
 export const prepareUrl = (baseUrl: string, agent: string, root: string): string =>
   `${baseUrl}/v1/prepare/${encodeURIComponent(agent)}?target=${encodeURIComponent(root)}`;

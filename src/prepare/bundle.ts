@@ -24,6 +24,7 @@ type PointerLabel = (typeof POINTERS)[number]['label'];
 export interface InlinedPointer {
   path: string;
   text: string;
+  /** Size of the whole file, which `text` holds only the start of when `truncated`. */
   bytes: number;
   /** True when the file was longer than the cap and `text` holds its start only. */
   truncated: boolean;
@@ -34,8 +35,9 @@ export interface ScheduleInfo extends ResolvedEntry {
 }
 
 /**
- * The orientation bundle. The first nine members are the seed's JSON keys,
- * kept so existing consumers work; the rest is what the service adds.
+ * The orientation bundle. `agent` … `session_close` are the seed's JSON keys,
+ * kept so existing consumers work (`metrics_source` sits beside the summary it
+ * describes); the rest is what the service adds.
  */
 export interface Bundle {
   agent: string;

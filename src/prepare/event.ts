@@ -1,3 +1,4 @@
+import { renderPrepareCommand } from '../shared/prepare-command.js';
 import type { Bundle } from './bundle.js';
 
 export type BundleFormat = 'json' | 'markdown';
@@ -23,13 +24,6 @@ export interface PreparedEvent {
   session_close: string[];
 }
 
-/**
- * Fills the `prepare_command` template ({agent}, {root}). A replacer function,
- * not a replacement string, so `$&`-style sequences in a path stay literal.
- */
-export const prepareCommand = (template: string, agent: string, root: string): string =>
-  template.replace(/\{(agent|root)\}/g, (_match, key: string) => (key === 'agent' ? agent : root));
-
 export interface EventContext {
   format: BundleFormat;
   /** Size of the rendered bundle the event announces. */
@@ -49,7 +43,7 @@ export function buildPreparedEvent(bundle: Bundle, ctx: EventContext): PreparedE
     root: bundle.root,
     agent: bundle.agent,
     cadence: bundle.schedule?.cadence ?? null,
-    prepare_command: prepareCommand(ctx.prepareCommandTemplate, bundle.agent, bundle.root),
+    prepare_command: renderPrepareCommand(ctx.prepareCommandTemplate, bundle.agent, bundle.root),
     bundle: {
       format: ctx.format,
       agent_prompt_found: bundle.agent_prompt_found,

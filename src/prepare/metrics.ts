@@ -4,9 +4,9 @@ export interface ComputedSummary {
   successes: number;
   /** successes / executions, 4 decimals; null with no executions. */
   success_rate: number | null;
-  /** Mean of the numeric `time` values in seconds, 2 decimals. */
+  /** Mean of the non-negative numeric `time` values in seconds, 2 decimals. */
   avg_time_s: number | null;
-  /** Mean of the numeric `quality` values (0-1), 3 decimals. */
+  /** Mean of the `quality` values within 0-1 (others are ignored), 3 decimals. */
   avg_quality: number | null;
   first_run: string | null;
   last_run: string | null;
@@ -57,7 +57,7 @@ export function summarizeExecutions(text: string): ComputedSummary {
       timeSum += r.time;
       timeCount++;
     }
-    if (typeof r.quality === 'number' && Number.isFinite(r.quality)) {
+    if (typeof r.quality === 'number' && r.quality >= 0 && r.quality <= 1) {
       qualitySum += r.quality;
       qualityCount++;
     }

@@ -114,8 +114,11 @@ export const prepareRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       }
       include.add(item as Include);
     }
-    const now = request.query.now === undefined ? undefined : parseNow(request.query.now);
     const format = negotiateFormat(request.query.format, request.headers.accept);
+    if (include.has('event') && format === 'markdown') {
+      throw new ServiceError('invalid_include', 400, 'Invalid include', 'include=event applies to JSON bundles; ask for format=json.');
+    }
+    const now = request.query.now === undefined ? undefined : parseNow(request.query.now);
     const repoRoot = roots.resolveRepo(request.query.target);
     const { body, etag } = bundles.render(repoRoot, agent, { format, include, ...(now ? { now } : {}) });
 

@@ -55,8 +55,10 @@ export const Target = Type.String({
   description: 'Repository path: absolute, or relative to the first repo root. Must resolve inside the repo roots.',
 });
 
+// Longer than any agent name on purpose: the route's own check answers a bad
+// name with the specific invalid_agent_name code rather than a schema error.
 export const AgentName = Type.String({
   minLength: 1,
-  maxLength: 64,
+  maxLength: 200,
   description: 'Agent name: letters, digits, - and _, starting with a letter or digit.',
 });
