@@ -228,8 +228,8 @@ describe('diagnostic codes, each with severity, JSON Pointer and 1-based positio
     }
   });
 
-  it('schedule_not_found: a repo without a manifest, through the validation route', async () => {
-    const fleet = tempFleet({ bare: { 'README.md': '# bare\n' } });
+  it('schedule_not_found and file_too_large through the validation route', async () => {
+    const fleet = tempFleet({ bare: { 'README.md': '# bare\n' }, huge: { '.kaizen/schedule.yml': `${VALID_MANIFEST}# ${'x'.repeat(70_000)}\n` } });
     const app = await testApp({ KAIZEN_REPO_ROOTS: fleet.dir });
     try {
       const res = await app.inject('/v1/schedule/validation?target=bare');
@@ -239,6 +239,11 @@ describe('diagnostic codes, each with severity, JSON Pointer and 1-based positio
       expect(body.valid).toBe(false);
       expect(body.errors).toEqual([expect.objectContaining({ severity: 'error', code: 'schedule_not_found', path: '' })]);
       expect(loadRepoManifest(`${fleet.dir}/bare`, { knownAgents: KNOWN }).status).toBe('missing');
+
+      const huge = await app.inject('/v1/schedule/validation?target=huge');
+      expect(huge.statusCode).toBe(422);
+      expect(huge.json<{ errors: Diagnostic[] }>().errors).toEqual([expect.objectContaining({ severity: 'error', code: 'file_too_large', path: '' })]);
+      expect((await app.inject('/v1/schedule?target=huge')).statusCode).toBe(422);
     } finally {
       await app.close();
       fleet.cleanup();
