@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mapLimit } from '../src/discover/pool.js';
+import { mapInSlices } from '../src/discover/pool.js';
 import { discover } from '../src/discover/resolve.js';
 import { renderPrepareCommand, shellQuote } from '../src/shared/prepare-command.js';
 import { RosterFileSource, ScanRosterSource } from '../src/discover/sources.js';
@@ -220,20 +220,21 @@ describe('run fields', () => {
   });
 });
 
-describe('mapLimit', () => {
-  it('keeps at most `limit` calls in flight and the input order in the result', async () => {
-    let inFlight = 0;
-    let peak = 0;
-    const out = await mapLimit([5, 1, 4, 2, 3, 0, 6], 3, async (n) => {
-      inFlight++;
-      peak = Math.max(peak, inFlight);
-      await new Promise((r) => setTimeout(r, n));
-      inFlight--;
+describe('mapInSlices', () => {
+  it('keeps the input order and lets other work run during a long map', async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const busy = (n: number): number => {
+      const until = performance.now() + 2;
+      while (performance.now() < until); // 2 ms of synchronous work per item
       return n * 10;
-    });
-    expect(out).toEqual([50, 10, 40, 20, 30, 0, 60]);
-    expect(peak).toBe(3);
-    expect(await mapLimit([], 4, (n: number) => n)).toEqual([]);
+    };
+    const out = await mapInSlices([5, 1, 4, 2, 3, 0, 6, 7, 8, 9], busy);
+    clearInterval(timer);
+    expect(out).toEqual([50, 10, 40, 20, 30, 0, 60, 70, 80, 90]);
+    // 20 ms of work in 5 ms slices: the interval got turns in between.
+    expect(ticks).toBeGreaterThan(0);
+    expect(await mapInSlices([], (n: number) => n)).toEqual([]);
   });
 });
 

@@ -1,21 +1,25 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 
+/** Longest stretch of synchronous work before other requests get a turn. */
+const SLICE_MS = 5;
+
 /**
- * Maps `items` through `fn` with at most `limit` calls in flight, keeping the
- * input order in the result. Each worker yields to the event loop between
- * items, so a large fleet never holds the loop for its whole length.
+ * Maps `items` through a synchronous `fn` in order, yielding to the event
+ * loop whenever a slice of work has run for SLICE_MS. Repo checks read small
+ * local files synchronously (cheaper per call than the promise API, and the
+ * results are mostly cached), so running them concurrently would gain
+ * nothing; slicing keeps a discover over thousands of repos from holding up
+ * prepare calls that arrive meanwhile.
  */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R> | R): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]!, index);
+export async function mapInSlices<T, R>(items: readonly T[], fn: (item: T) => R): Promise<R[]> {
+  const results: R[] = [];
+  let sliceStart = performance.now();
+  for (const item of items) {
+    results.push(fn(item));
+    if (performance.now() - sliceStart >= SLICE_MS) {
       await yieldToLoop();
+      sliceStart = performance.now();
     }
-  };
-  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker);
-  await Promise.all(workers);
+  }
   return results;
 }

@@ -5,7 +5,7 @@ import type { Cadence } from '../manifest/types.js';
 import type { RepoRoots } from '../repo/roots.js';
 import { ServiceError } from '../shared/errors.js';
 import { renderPrepareCommand } from '../shared/prepare-command.js';
-import { mapLimit } from './pool.js';
+import { mapInSlices } from './pool.js';
 import type { DiscoverResult, RosterRepo, RosterSource, ScheduledRun, SkippedRepo } from './types.js';
 
 /** The part of a pino logger the resolver uses: one line per skipped repo. */
@@ -33,8 +33,6 @@ export interface DiscoverOptions {
   /** Base of `prepare_url`: the public URL of this service, without a trailing slash. */
   baseUrl: string;
   log: DiscoverLogger;
-  /** Repos examined at once (default 8). */
-  concurrency?: number;
 }
 
 type RepoOutcome =
@@ -58,7 +56,7 @@ export async function discover(deps: DiscoverDeps, options: DiscoverOptions): Pr
   const roster = await deps.roster.load(options.domain === undefined ? {} : { domain: options.domain });
   const repos = options.domain === undefined ? roster.repos : roster.repos.filter((r) => r.domain === options.domain);
 
-  const outcomes = await mapLimit(repos, options.concurrency ?? 8, (repo) => examineRepo(deps, options, repo));
+  const outcomes = await mapInSlices(repos, (repo) => examineRepo(deps, options, repo));
 
   const runs: ScheduledRun[] = [];
   const skipped: SkippedRepo[] = [...roster.skipped];
