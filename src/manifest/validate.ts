@@ -1,4 +1,6 @@
 import {
+  CST,
+  Lexer,
   LineCounter,
   isAlias,
   isMap,
@@ -37,6 +39,11 @@ const ENTRY_KEYS = ['cadence', 'cron', 'enabled'] as const;
 // Expanding more aliases than this is refused: no honest manifest needs them,
 // and "billion laughs" documents would otherwise exhaust memory.
 const MAX_ALIAS_COUNT = 100;
+// Nesting deeper than this is refused before the document is composed. A
+// manifest needs four levels; a 64 KiB run of `[` or `- ? ` overflows the
+// composer's stack (seconds of CPU, and a fatal V8 abort when a source-map
+// hook formats the overflow) or, with collection keys, expands exponentially.
+const MAX_NESTING_DEPTH = 32;
 
 // PyYAML's YAML 1.1 booleans exactly, so existing manifests keep their meaning.
 // (The `yaml` package's 1.1 schema also treats y/n as booleans; PyYAML does not.)
@@ -159,8 +166,107 @@ function eachPair(c: Collector, map: YAMLMap, basePath: string, visit: (key: str
   }
 }
 
+/**
+ * The offset of the first token nested deeper than MAX_NESTING_DEPTH, or
+ * undefined. Runs the `yaml` lexer alone (it is iterative and exact about
+ * quotes, comments and block scalars) and stops at the first excess. The
+ * measure over-approximates block nesting: every indentation level and every
+ * block indicator on a line counts as one, flow brackets as one each.
+ */
+function tooDeep(text: string): number | undefined {
+  const indents: number[] = [];
+  let offset = 0;
+  let flow = 0;
+  let indicators = 0;
+  let indent = 0;
+  let lineStart = true;
+  let scalarText = false;
+  /** The first node of a block-context line opens its indentation level. */
+  const enterLine = (): void => {
+    if (lineStart && flow === 0) {
+      while (indents.length > 0 && indents[indents.length - 1]! >= indent) indents.pop();
+      indents.push(indent);
+    }
+    lineStart = false;
+  };
+  for (const token of new Lexer().lex(text)) {
+    if (scalarText) {
+      // The source of a scalar announced by the SCALAR marker, whatever it reads.
+      scalarText = false;
+      offset += token.length;
+      enterLine();
+      if (indents.length + indicators + flow > MAX_NESTING_DEPTH) return Math.min(offset - token.length, text.length);
+      continue;
+    }
+    if (token === CST.SCALAR) {
+      scalarText = true;
+      continue;
+    }
+    if (token === CST.DOCUMENT || token === CST.FLOW_END) continue;
+    const type = CST.tokenType(token);
+    const at = offset;
+    offset += token.length;
+    if (type === 'newline') {
+      lineStart = true;
+      indicators = 0;
+      indent = 0;
+      continue;
+    }
+    if (type === 'space' && lineStart) {
+      indent = token.length;
+      continue;
+    }
+    if (type === 'comment' || type === 'space') continue;
+    enterLine();
+    if (type === 'flow-seq-start' || type === 'flow-map-start') flow++;
+    else if (type === 'flow-seq-end' || type === 'flow-map-end') flow = Math.max(0, flow - 1);
+    else if (flow === 0 && (type === 'seq-item-ind' || type === 'explicit-key-ind' || type === 'map-value-ind')) indicators++;
+    else continue;
+    if (indents.length + indicators + flow > MAX_NESTING_DEPTH) return Math.min(at, text.length);
+  }
+  return undefined;
+}
+
+/**
+ * Mapping keys that are collections or aliases: a manifest has none, and
+ * loading nested ones stringifies each key's subtree again at every level
+ * (exponential: `'? '.repeat(40)` alone takes seconds, then throws).
+ */
+function complexKeys(doc: Document.Parsed): Node[] {
+  const found: Node[] = [];
+  const pending: unknown[] = [doc.contents];
+  while (pending.length > 0) {
+    const node = pending.pop();
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (pair.key !== null && !isScalar(pair.key)) found.push(pair.key as Node);
+        else pending.push(pair.value);
+      }
+    } else if (isSeq(node)) {
+      pending.push(...node.items);
+    }
+  }
+  return found;
+}
+
 function parse(text: string): { doc?: Document.Parsed; lines: LineCounter; c: Collector } {
   const lines = new LineCounter();
+  const deepAt = tooDeep(text);
+  if (deepAt !== undefined) {
+    const c = new Collector(undefined, lines);
+    const before = text.slice(0, deepAt);
+    const line = before.split('\n').length;
+    c.errors.push({
+      severity: 'error',
+      code: 'yaml_syntax',
+      message: `the document nests deeper than ${MAX_NESTING_DEPTH} levels`,
+      path: '',
+      line,
+      column: deepAt - (before.lastIndexOf('\n') + 1) + 1,
+      hint: 'a manifest needs four levels: the document, agents, each agent and its settings',
+    });
+    return { lines, c };
+  }
   const doc = parseDocument(text, {
     version: '1.1',
     uniqueKeys: false,
@@ -193,6 +299,13 @@ function parse(text: string): { doc?: Document.Parsed; lines: LineCounter; c: Co
       ...(pos ? { line: pos.line, column: pos.col } : {}),
       hint: 'remove the tag; a manifest only holds plain strings, booleans and mappings',
     });
+  }
+  if (c.errors.length === 0) {
+    for (const key of complexKeys(doc)) {
+      c.error('yaml_syntax', `mapping keys must be plain names, not ${isAlias(key) ? 'an alias' : show(key)}`, '', key, {
+        hint: 'write each key as a plain name, e.g. coach:',
+      });
+    }
   }
   if (c.errors.length === 0) {
     try {
