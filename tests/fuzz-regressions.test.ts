@@ -1,6 +1,9 @@
+import { Cron } from 'croner';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import type { ValidationResult } from '../src/manifest/types.js';
+import { cadenceMismatch, checkCron } from '../src/manifest/cron.js';
+import { CADENCES, type Cadence, type ValidationResult } from '../src/manifest/types.js';
 import { validateManifest } from '../src/manifest/validate.js';
 import { VALID_MANIFEST, tempFleet, testApp, type TempDir } from './helpers/fleet.js';
 
@@ -94,6 +97,79 @@ describe('collection and alias keys are refused before the document is loaded', 
     const text = ['version: "1"', 'base: &b {cadence: weekly}', 'agents:', '  coach:', '    <<: *b', '    cron: "0 9 * * 1"', ''].join('\n');
     const { result } = timed(text);
     expect(result.errors.filter((d) => d.code === 'yaml_syntax')).toEqual([]);
+  });
+});
+
+describe('cron/cadence mismatch is computed from the parsed pattern', () => {
+  // Stepping croner day by day through a year cost up to 0.4 s per distinct
+  // cron; a 60 KB manifest of distinct crons took 95 s to validate.
+  it('a 60 KB manifest of distinct crons validates in well under a few seconds', () => {
+    const lines = ['version: "1"', 'agents:'];
+    let bytes = 0;
+    for (let i = 0; bytes < 60_000; i++) {
+      const line = `  a${i}: {cadence: weekly, cron: "${i % 60} ${Math.floor(i / 60) % 24} * * ${['*', '1', '1-5'][Math.floor(i / 1440) % 3]}"}`;
+      lines.push(line);
+      bytes += line.length + 1;
+    }
+    const names = new Set(lines.slice(2).map((l) => l.trim().split(':')[0]!));
+    const { result, ms } = timed(lines.join('\n'), names);
+    expect(ms).toBeLessThan(3000);
+    expect(result.valid).toBe(true);
+    expect(result.warnings.length).toBeGreaterThan(0);
+  });
+
+  /** The original classification: step a UTC schedule through 2025 a day at a time. */
+  function steppedMismatch(expr: string, cadence: Cadence): string | undefined {
+    const DAY = 86_400_000;
+    const start = Date.UTC(2025, 0, 1);
+    const end = start + 365 * DAY;
+    const cron = new Cron(expr, { mode: '5-part', paused: true, fixedTimeRule: 'no-wildcard', timezone: 'UTC' });
+    let days = 0;
+    let several = false;
+    let cursor = new Date(start - 1);
+    for (;;) {
+      const run = cron.nextRun(cursor);
+      if (!run || run.getTime() >= end) break;
+      const dayEnd = Math.floor(run.getTime() / DAY) * DAY + DAY;
+      if (days === 0) {
+        const second = cron.nextRun(run);
+        several = !!second && second.getTime() < dayEnd;
+      }
+      days++;
+      cursor = new Date(dayEnd - 1);
+    }
+    const expected = { daily: 365, weekly: 52, monthly: 12 }[cadence];
+    if (several) return `fires several times a day, more often than a ${cadence} cadence`;
+    if (days / expected > 1.5) return `fires on ${days} days a year, more often than a ${cadence} cadence (about ${expected})`;
+    if (days / expected < 0.5) return `fires on ${days} days a year, less often than a ${cadence} cadence (about ${expected})`;
+    return undefined;
+  }
+
+  it('agrees with stepping the schedule through the sample year', () => {
+    const item = (min: number, max: number, names: string[]) =>
+      fc.oneof(
+        fc.constant('*'),
+        fc.integer({ min, max }).map(String),
+        fc.tuple(fc.integer({ min, max }), fc.integer({ min, max })).map(([a, b]) => `${Math.min(a, b)}-${Math.max(a, b)}`),
+        fc.tuple(fc.constantFrom('*', String(min)), fc.integer({ min: 1, max: max - min + 1 })).map(([a, s]) => `${a}/${s}`),
+        fc.constantFrom(...names),
+      );
+    const field = (min: number, max: number, names: string[] = [String(min)]) =>
+      fc.array(item(min, max, names), { minLength: 1, maxLength: 3 }).map((parts) => parts.join(','));
+    const cron = fc
+      .tuple(field(0, 59), field(0, 23), field(1, 31, ['29', '30', '31']), field(1, 12, ['jan', 'feb', 'dec']), field(0, 7, ['mon', 'sun', 'fri', '7']))
+      .map((fields) => fields.join(' '));
+    const special = fc.constantFrom('0 0 31 2 *', '0 0 29 2 *', '0 0 29 2 1', '0 0 31 2 1-5', '0 0 1,15 * 1', '0 9 */2 * 1', '0 9 * * *', '* * 31 2 *', '0 9 1 * *', '0 9 * * 1');
+    let compared = 0;
+    fc.assert(
+      fc.property(fc.oneof(cron, special), fc.constantFrom(...CADENCES), (expr, cadence) => {
+        if (checkCron(expr)) return;
+        compared++;
+        expect(cadenceMismatch(expr, cadence), expr).toBe(steppedMismatch(expr, cadence));
+      }),
+      { seed: 0x0c0ffee, numRuns: 400 },
+    );
+    expect(compared).toBeGreaterThan(100);
   });
 });
 

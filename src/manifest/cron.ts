@@ -1,4 +1,4 @@
-import { Cron } from 'croner';
+import { Cron, CronPattern } from 'croner';
 import type { Cadence } from './types.js';
 
 export const DEFAULT_CADENCE_CRONS: Readonly<Record<Cadence, string>> = {
@@ -125,25 +125,34 @@ interface Frequency {
   severalPerDay: boolean;
 }
 const frequencyCache = new Map<string, Frequency>();
+/** [month 0-11, day of month 0-30, weekday 0-6 (Sunday 0)] of every day of the sample year. */
+const SAMPLE_DAYS: readonly (readonly [number, number, number])[] = Array.from({ length: (SAMPLE_END - SAMPLE_START) / DAY_MS }, (_, i) => {
+  const day = new Date(SAMPLE_START + i * DAY_MS);
+  return [day.getUTCMonth(), day.getUTCDate() - 1, day.getUTCDay()] as const;
+});
 
+/**
+ * How often a valid cron fires, read off croner's parsed pattern rather than
+ * by stepping a schedule through the sample year: stepping cost up to 0.4 s
+ * of CPU per distinct expression, so a 64 KiB manifest of distinct crons held
+ * the event loop for over a minute. Days match as croner matches them: with
+ * both day fields restricted either one suffices (Vixie cron), otherwise both
+ * must. UTC has no DST, so every day has the same firing times.
+ */
 function frequency(expr: string): Frequency {
   const cached = frequencyCache.get(expr);
   if (cached) return cached;
-  const cron = compile(expr, 'UTC');
+  const pattern = new CronPattern(expr, undefined, { mode: '5-part' });
+  const count = (field: readonly number[]): number => field.reduce((n, v) => n + (v ? 1 : 0), 0);
   let daysPerYear = 0;
-  let severalPerDay = false;
-  let cursor = new Date(SAMPLE_START - 1);
-  for (;;) {
-    const run = cron.nextRun(cursor);
-    if (!run || run.getTime() >= SAMPLE_END) break;
-    const dayEnd = Math.floor(run.getTime() / DAY_MS) * DAY_MS + DAY_MS;
-    if (daysPerYear === 0) {
-      const second = cron.nextRun(run);
-      severalPerDay = !!second && second.getTime() < dayEnd;
-    }
-    daysPerYear++;
-    cursor = new Date(dayEnd - 1);
+  for (const [month, date, weekday] of SAMPLE_DAYS) {
+    if (!pattern.month[month]) continue;
+    const dayOfMonth = !!pattern.day[date];
+    const dayOfWeek = !!pattern.dayOfWeek[weekday];
+    const fires = pattern.starDOW ? dayOfMonth : pattern.starDOM || pattern.useAndLogic ? dayOfMonth && dayOfWeek : dayOfMonth || dayOfWeek;
+    if (fires) daysPerYear++;
   }
+  const severalPerDay = daysPerYear > 0 && count(pattern.minute) * count(pattern.hour) > 1;
   const result = { daysPerYear, severalPerDay };
   if (frequencyCache.size < 1000) frequencyCache.set(expr, result);
   return result;
