@@ -25,6 +25,11 @@ export const limitsPlugin = fp(async (app: FastifyInstance, opts: LimitsOptions)
   app.addHook('preClose', async () => {
     closing = true;
   });
+  // Responses that finish while draining close their connection, so a
+  // keep-alive client cannot hold the server open past its grace period.
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
   app.addHook('onRequest', async (request, reply) => {
     if (!closing) return;
     reply.header('retry-after', String(RETRY_AFTER_S)).header('connection', 'close');
