@@ -601,3 +601,42 @@ describe('the scaffold', () => {
     expect(SCAFFOLD_ENTRIES.map((e) => e.agent)).toEqual(['coach', 'optimization', 'tdd-workflow']);
   });
 });
+
+describe('YAML 1.1 merge keys, as PyYAML applied them', () => {
+  it('takes settings from a merged anchor; keys written in the entry win, earlier sources win over later', () => {
+    const r = validate(
+      yaml(
+        'version: "1"',
+        'agents:',
+        '  coach: &base',
+        '    cadence: weekly',
+        '    cron: "0 9 * * 1"',
+        '  optimization:',
+        '    <<: [*base, { cron: "0 10 * * 1", enabled: no }]',
+        '    cadence: weekly',
+        '  tdd-workflow:',
+        '    <<: *base',
+        '    cadence: monthly',
+        '    cron: "0 9 1 * *"',
+      ),
+    );
+    expect(all(r)).toEqual([]);
+    expect(r.manifest?.entries).toEqual([
+      { agent: 'coach', cadence: 'weekly', cron: '0 9 * * 1', enabled: true },
+      { agent: 'optimization', cadence: 'weekly', cron: '0 9 * * 1', enabled: false },
+      { agent: 'tdd-workflow', cadence: 'monthly', cron: '0 9 1 * *', enabled: true },
+    ]);
+  });
+
+  it('a merged key is not a duplicate of the same key written in the entry', () => {
+    const r = validate(yaml('version: "1"', 'agents:', '  coach: &c { cadence: daily }', '  optimization:', '    <<: *c', '    cadence: weekly'));
+    expect(codes(r)).not.toContain('duplicate_key');
+    expect(r.manifest?.entries[1]).toMatchObject({ agent: 'optimization', cadence: 'weekly' });
+  });
+
+  it('refuses a merge key that does not refer to a mapping', () => {
+    const r = validate(yaml('version: "1"', 'agents:', '  coach:', '    <<: 5', '    cadence: weekly'));
+    expect(r.valid).toBe(false);
+    expect(codes(r)).toEqual(['yaml_syntax']);
+  });
+});

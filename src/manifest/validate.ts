@@ -140,9 +140,49 @@ function keyText(pair: Pair): string {
  * handing each pair to `visit`. PyYAML silently kept the last of duplicates;
  * here every occurrence is still validated so all problems surface at once.
  */
-function eachPair(c: Collector, map: YAMLMap, basePath: string, visit: (key: string, pair: Pair, keyNode: Node | null) => void): void {
-  const seen = new Map<string, Node | null>();
+const isMergePair = (pair: Pair): boolean => isScalar(pair.key) && typeof pair.key.value === 'symbol';
+
+/**
+ * The pairs a YAML 1.1 merge key (`<<: *defaults`, or a list of them) brings
+ * into a mapping, as PyYAML applied them: earlier sources win over later
+ * ones, and keys written in the mapping itself win over all of them.
+ */
+function mergedPairs(c: Collector, map: YAMLMap, explicitKeys: ReadonlySet<string>, basePath: string, depth = 0): Pair[] {
+  const taken = new Set(explicitKeys);
+  const out: Pair[] = [];
   for (const pair of map.items) {
+    if (!isMergePair(pair)) continue;
+    const value = c.deref(pair.value);
+    const sources = isSeq(value) ? value.items.map((item) => c.deref(item)) : [value];
+    for (const source of sources) {
+      if (!isMap(source)) {
+        c.error('yaml_syntax', "a merge key '<<' must refer to a mapping or a list of mappings", basePath || '', source ?? (pair.key as Node));
+        continue;
+      }
+      const own = source.items.filter((p) => !isMergePair(p));
+      const inherited = depth < 8 ? mergedPairs(c, source, new Set(own.map(keyText)), basePath, depth + 1) : [];
+      for (const candidate of [...own, ...inherited]) {
+        const key = keyText(candidate);
+        if (taken.has(key)) continue;
+        taken.add(key);
+        out.push(candidate);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Walks a mapping's pairs, merge keys expanded, reporting duplicate keys
+ * (with both locations) and handing each pair to `visit`. PyYAML silently
+ * kept the last of duplicates; here each is an error.
+ */
+function eachPair(c: Collector, map: YAMLMap, basePath: string, visit: (key: string, pair: Pair, keyNode: Node | null) => void): void {
+  const explicit = map.items.filter((pair) => !isMergePair(pair));
+  const merged = explicit.length === map.items.length ? [] : mergedPairs(c, map, new Set(explicit.map(keyText)), basePath);
+  for (const pair of merged) visit(keyText(pair), pair, pair.key as Node | null);
+  const seen = new Map<string, Node | null>();
+  for (const pair of explicit) {
     const key = keyText(pair);
     const keyNode = pair.key as Node | null;
     const first = seen.get(key);
