@@ -42,6 +42,11 @@ describe('loadConfig defaults', () => {
     expect(config.hostName.length).toBeGreaterThan(0);
   });
 
+  it('reads KAIZEN_ENABLE_WRITE case-insensitively, with yes/no and on/off', () => {
+    for (const on of ['true', 'TRUE', 'True', '1', 'yes', 'on', 'ON']) expect(loadConfig({ KAIZEN_ENABLE_WRITE: on }).enableWrite, on).toBe(true);
+    for (const off of ['false', 'FALSE', '0', 'no', 'off']) expect(loadConfig({ KAIZEN_ENABLE_WRITE: off }).enableWrite, off).toBe(false);
+  });
+
   it('treats empty strings as unset', () => {
     const config = loadConfig({ PORT: '', HOST: '', KAIZEN_REPO_ROOTS: '', KAIZEN_DEFAULT_TIMEZONE: '', KAIZEN_ENABLE_WRITE: '' });
     expect(config).toMatchObject({ port: 3000, host: '127.0.0.1', defaultTimezone: 'Europe/Berlin', enableWrite: false });
@@ -139,7 +144,7 @@ describe('a bad value throws a ConfigError naming the variable', () => {
     ['KAIZEN_HUB_TIMEOUT_MS', '-1'],
     ['KAIZEN_HUB_TIMEOUT_MS', '5s'],
     ['KAIZEN_ENABLE_WRITE', 'maybe'],
-    ['KAIZEN_ENABLE_WRITE', 'on'],
+    ['KAIZEN_ENABLE_WRITE', 'enabled'],
     ['KAIZEN_CRON_WEEKLY', 'bad'],
     ['KAIZEN_CRON_WEEKLY', '0 0 9 * * 1'],
     ['KAIZEN_CRON_WEEKLY', '@weekly'],

@@ -168,10 +168,13 @@ describe('symlinked manifests', () => {
     expect(res.json()).toEqual({ valid: true, errors: [], warnings: [] });
   });
 
-  it('a dangling manifest link out of the repo is never read (debatable: answered as not found)', async () => {
-    const res = await app.inject('/v1/schedule/validation?target=leaky-dangling');
-    expect([403, 404]).toContain(res.statusCode);
-    expect(res.body).not.toContain(outside.dir);
+  it('a dangling manifest link out of the repo answers exactly like a live one, so nothing is told about the outside', async () => {
+    const dangling = await app.inject('/v1/schedule/validation?target=leaky-dangling');
+    const live = await app.inject('/v1/schedule/validation?target=leaky');
+    expect(dangling.statusCode).toBe(403);
+    expect(dangling.json()).toMatchObject({ code: 'path_outside_roots' });
+    expect({ ...dangling.json(), instance: '' }).toEqual({ ...live.json(), instance: '' });
+    expect(dangling.body).not.toContain(outside.dir);
   });
 });
 

@@ -231,7 +231,7 @@ describe('GET /v1/schedule/validation and GET /v1/schedule over the example flee
 describe('POST /v1/schedule/init', () => {
   let fleet: TempDir;
   beforeAll(() => {
-    fleet = tempFleet({ fresh: { 'README.md': '# fresh\n' }, second: { 'README.md': '\n' }, zoned: { 'README.md': '\n' }, 'kaizen-file': { '.kaizen': 'not a directory\n' } });
+    fleet = tempFleet({ fresh: { 'README.md': '# fresh\n' }, second: { 'README.md': '\n' }, zoned: { 'README.md': '\n' }, 'kaizen-file': { '.kaizen': 'not a directory\n' }, 'manifest-dir': { '.kaizen/schedule.yml/README': 'a directory where the manifest goes\n' } });
   });
   afterAll(() => {
     fleet.cleanup();
@@ -330,8 +330,14 @@ describe('POST /v1/schedule/init', () => {
       }
     });
 
-    it('a forced 500 (.kaizen is a file) answers a generic problem without internals', async () => {
+    it('409 kaizen_dir_conflict when .kaizen is a file', async () => {
       const res = await init({ target: 'kaizen-file', force: true });
+      expectProblem(res, 409, 'kaizen_dir_conflict');
+      expect(res.body).not.toContain(fleet.dir);
+    });
+
+    it('a forced 500 (the manifest path is a directory) answers a generic problem without internals', async () => {
+      const res = await init({ target: 'manifest-dir', force: true });
       const body = expectProblem(res, 500, 'internal_error');
       expect(res.body).not.toContain(fleet.dir);
       expect(res.body).not.toMatch(/ENOTDIR|EEXIST|mkdir/);
@@ -518,5 +524,20 @@ describe('API tokens', () => {
 
   it('an unknown /v1 route without a token is still a 404 (no route, nothing to guard)', async () => {
     expect((await app.inject('/v1/nope')).statusCode).toBe(404);
+  });
+});
+
+describe('POST /v1/schedule/init without a timezone', () => {
+  it('writes the configured default zone (KAIZEN_DEFAULT_TIMEZONE)', async () => {
+    const fleet = tempFleet({ repo: { 'README.md': '\n' } });
+    const app = await testApp({ KAIZEN_REPO_ROOTS: fleet.dir, KAIZEN_ENABLE_WRITE: 'true', KAIZEN_DEFAULT_TIMEZONE: 'America/Chicago' });
+    try {
+      const res = await app.inject({ method: 'POST', url: '/v1/schedule/init', payload: { target: 'repo' } });
+      expect(res.statusCode).toBe(201);
+      expect(readFileSync(path.join(fleet.dir, 'repo', '.kaizen', 'schedule.yml'), 'utf8')).toContain('timezone: "America/Chicago"');
+    } finally {
+      await app.close();
+      fleet.cleanup();
+    }
   });
 });

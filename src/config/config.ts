@@ -9,7 +9,7 @@ import type { Cadence } from '../manifest/types.js';
 import { packageRoot } from '../shared/package-root.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-const BOOLEAN = '^(true|false|1|0|yes|no)$';
+const BOOLEAN = '^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]|1|0|[Yy][Ee][Ss]|[Nn][Oo]|[Oo][Nn]|[Oo][Ff][Ff])$';
 
 /** The environment as the service reads it: every variable optional, all strings. */
 const EnvSchema = Type.Object({
@@ -83,7 +83,7 @@ const HUMAN_RULES: Partial<Record<keyof Env, string>> = {
 };
 
 function parseBoolean(value: string | undefined): boolean {
-  return value !== undefined && /^(true|1|yes)$/i.test(value);
+  return value !== undefined && /^(true|1|yes|on)$/i.test(value);
 }
 
 /**

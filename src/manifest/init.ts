@@ -19,7 +19,15 @@ export interface InitResult {
  */
 export function writeScaffold(repoRoot: string, timezone: string, force: boolean): InitResult {
   const dir = path.join(repoRoot, path.dirname(SCHEDULE_RELATIVE_PATH));
-  mkdirSync(dir, { recursive: true });
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') {
+      throw new ServiceError('kaizen_dir_conflict', 409, 'Cannot create .kaizen', 'The repo has a .kaizen that is not a directory; remove or rename it first.');
+    }
+    throw err;
+  }
   // .kaizen itself might be a link out of the repo: never write through it.
   if (!isInside(realpathSync(dir), repoRoot)) throw pathOutsideRoots('.kaizen directory');
   const target = path.join(repoRoot, SCHEDULE_RELATIVE_PATH);

@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { isInside } from './roots.js';
+import { isInside, resolveAsFarAsExists } from './roots.js';
 
 type Unusable =
   | { status: 'missing'; path: string }
@@ -36,7 +36,10 @@ export function locateRepoFile(repoRoot: string, relative: string): LocatedFile 
   try {
     real = realpathSync.native(lexical);
   } catch {
-    return { status: 'missing', path: lexical };
+    // A dangling link aimed out of the repo counts as outside, like a live
+    // one: otherwise the answer would tell whether its target exists.
+    const leadsTo = resolveAsFarAsExists(lexical);
+    return { status: leadsTo === undefined || isInside(leadsTo, repoRoot) ? 'missing' : 'outside', path: lexical };
   }
   if (!isInside(real, repoRoot)) return { status: 'outside', path: lexical };
   try {

@@ -28,7 +28,7 @@ function fullyDecoded(p: string): string {
  * missing component): links are followed as far as they exist and the missing
  * rest is appended as written. Undefined for link loops.
  */
-function resolveAsFarAsExists(absolute: string): string | undefined {
+export function resolveAsFarAsExists(absolute: string): string | undefined {
   const pending = absolute.split(path.sep).filter(Boolean);
   let current = path.parse(absolute).root;
   for (let links = 0; pending.length > 0; ) {

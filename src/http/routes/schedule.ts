@@ -161,7 +161,7 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
       body: Type.Object(
         {
           target: Target,
-          timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'IANA zone (default Europe/Berlin)' })),
+          timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'IANA zone (default: KAIZEN_DEFAULT_TIMEZONE, Europe/Berlin unless set)' })),
           force: Type.Optional(Type.Boolean({ default: false })),
         },
         { additionalProperties: false },
@@ -171,14 +171,14 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
         400: problem('Malformed body or invalid timezone (invalid_timezone)'),
         403: problem('Writes are disabled (writes_disabled) or target is outside the roots (path_outside_roots)'),
         404: problem('target is not a repository directory'),
-        409: problem('A manifest exists and force is not set (schedule_exists)'),
+        409: problem('A manifest exists and force is not set (schedule_exists), or .kaizen is not a directory (kaizen_dir_conflict)'),
       },
     },
   }, async (request, reply) => {
     if (!config.enableWrite) {
       throw new ServiceError('writes_disabled', 403, 'Writes are disabled', 'The scaffold endpoint is off; start the service with KAIZEN_ENABLE_WRITE=true to enable it.');
     }
-    const { target, timezone = 'Europe/Berlin', force = false } = request.body;
+    const { target, timezone = defaults.timezone, force = false } = request.body;
     if (!isValidTimeZone(timezone)) {
       const hint = suggestTimeZone(timezone);
       throw new ServiceError('invalid_timezone', 400, 'Invalid timezone', `'${timezone}' is not an IANA time zone name.`, hint ? { hint } : {});
