@@ -4,7 +4,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import type { Config } from '../config/config.js';
 import { createServices, type Services } from '../services.js';
 import { authPlugin } from './plugins/auth.js';
-import { errorsPlugin } from './plugins/errors.js';
+import { errorsPlugin, frameworkErrors } from './plugins/errors.js';
 import { limitsPlugin } from './plugins/limits.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { openapiPlugin } from './plugins/openapi.js';
@@ -35,6 +35,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
     // One access-log line per request (in onResponse below) instead of two.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    // Malformed percent-encoding and over-long path parameters, refused by the router itself.
+    frameworkErrors,
     // Draining is answered by the limits plugin, as problem+json with Retry-After.
     return503OnClosing: false,
     requestTimeout: 30_000,

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ServiceError } from '../../shared/errors.js';
 import { fromServiceError, problemDocument, sendProblem, type ProblemDocument } from '../problem.js';
@@ -32,6 +32,23 @@ function toProblem(error: FastifyError): ProblemDocument | undefined {
     return problemDocument(error.statusCode, 'bad_request', error.message);
   }
   return undefined;
+}
+
+/**
+ * Fastify's `frameworkErrors` option: a path that is not valid percent-encoding
+ * or a path parameter over `maxParamLength` is refused by the router before
+ * any hook or error handler runs, and Fastify would answer with its own JSON
+ * (no problem+json, no x-request-id, the raw path echoed in the message).
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('x-request-id', request.id);
+  const doc =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? problemDocument(414, 'uri_too_long', 'A path parameter is longer than the router accepts.', 'URI too long')
+      : error.code === 'FST_ERR_BAD_URL'
+        ? problemDocument(400, 'bad_url', 'The request path is not valid percent-encoding.', 'Bad request')
+        : problemDocument(400, 'bad_request', 'The request could not be routed.', 'Bad request');
+  sendProblem(reply, doc);
 }
 
 /**
