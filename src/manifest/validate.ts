@@ -39,6 +39,9 @@ const ENTRY_KEYS = ['cadence', 'cron', 'enabled'] as const;
 // Expanding more aliases than this is refused: no honest manifest needs them,
 // and "billion laughs" documents would otherwise exhaust memory.
 const MAX_ALIAS_COUNT = 100;
+// No real manifest schedules more agents than this; past it the (warning-only)
+// cron/cadence check is skipped so a 64 KiB file of distinct crons stays cheap.
+const MAX_MISMATCH_CHECKS = 32;
 // Nesting deeper than this is refused before the document is composed. A
 // manifest needs four levels; a 64 KiB run of `[` or `- ? ` overflows the
 // composer's stack (seconds of CPU, and a fatal V8 abort when a source-map
@@ -76,6 +79,8 @@ function show(value: unknown): string {
 class Collector {
   readonly errors: Diagnostic[] = [];
   readonly warnings: Diagnostic[] = [];
+  /** Cadence checks left: each new cron costs a year of fire times to classify. */
+  mismatchBudget = MAX_MISMATCH_CHECKS;
 
   constructor(
     private readonly doc: Document.Parsed | undefined,
@@ -484,7 +489,7 @@ function checkEntry(
     }
   }
 
-  if (cron && cadence) {
+  if (cron && cadence && c.mismatchBudget-- > 0) {
     const mismatch = cadenceMismatch(cron, cadence);
     if (mismatch) {
       c.warn('cron_cadence_mismatch', `agent '${agent}': cron '${cron}' ${mismatch}`, `${base}/cron`, cronNode, {
