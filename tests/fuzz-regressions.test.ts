@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { cadenceMismatch, checkCron } from '../src/manifest/cron.js';
+import { formatInZone } from '../src/manifest/timezone.js';
 import { CADENCES, type Cadence, type ValidationResult } from '../src/manifest/types.js';
 import { validateManifest } from '../src/manifest/validate.js';
 import { VALID_MANIFEST, tempFleet, testApp, type TempDir } from './helpers/fleet.js';
@@ -185,6 +186,23 @@ describe('over HTTP', () => {
     fleet.cleanup();
   });
 
+  // The router refused these before any hook ran, with Fastify's own JSON:
+  // no problem+json, no x-request-id, and the raw path echoed back.
+  it('malformed percent-encoding and over-long path parameters answer problem+json with a request id', async () => {
+    for (const [url, status, code] of [
+      ['/v1/agents/%E0%A4%A', 400, 'bad_url'],
+      ['/%C0%AE', 400, 'bad_url'],
+      [`/v1/agents/${'a'.repeat(250)}`, 414, 'uri_too_long'],
+      [`/v1/prepare/${'a'.repeat(250)}?target=repo`, 414, 'uri_too_long'],
+    ] as const) {
+      const res = await app.inject({ method: 'GET', url, headers: { 'x-request-id': 'fuzz-1' } });
+      expect(res.statusCode, url).toBe(status);
+      expect(res.headers['content-type'], url).toMatch(/^application\/problem\+json/);
+      expect(res.headers['x-request-id'], url).toBe('fuzz-1');
+      expect(res.json(), url).toMatchObject({ status, code, type: `https://kaizen-schedule.dev/problems/${code}` });
+    }
+  });
+
   it('hostile manifests answer 422 promptly, not 500 or a hang', async () => {
     for (const body of [`${'? '.repeat(40)}x`, `${'- ? '.repeat(300)}x`, `x: ${'['.repeat(30_000)}`]) {
       const started = performance.now();
@@ -193,5 +211,15 @@ describe('over HTTP', () => {
       expect(res.statusCode).toBe(422);
       expect(res.json()).toMatchObject({ code: 'schedule_invalid', errors: [expect.objectContaining({ code: 'yaml_syntax' })] });
     }
+  });
+});
+
+describe('fire times before the year 100', () => {
+  // Date.UTC maps years 0-99 to 1900-1999: a listing with now=0099-12-28
+  // reported "0099-12-28T10:00:00+16655040:53".
+  it('carry the zone offset of their own year', () => {
+    expect(formatInZone(new Date('0099-12-28T09:06:32Z'), 'UTC')).toBe('0099-12-28T09:06:32+00:00');
+    expect(formatInZone(new Date('0001-01-01T00:00:00Z'), 'Etc/GMT-14')).toBe('0001-01-01T14:00:00+14:00');
+    expect(formatInZone(new Date('0050-06-01T12:00:00Z'), 'America/New_York')).toMatch(/^0050-06-01T07:0\d:\d\d-04:56$/);
   });
 });

@@ -51,7 +51,12 @@ export function formatInZone(instant: Date, zone: string): string {
   for (const p of formatterFor(zone).formatToParts(instant)) {
     if (p.type !== 'literal') parts[p.type] = Number(p.value);
   }
-  const wall = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
+  // Not Date.UTC: it maps years 0-99 to 1900-1999, which skewed the offset of
+  // early instants by 1900 years (`+16655040:53`).
+  const wallDate = new Date(0);
+  wallDate.setUTCFullYear(parts.year!, parts.month! - 1, parts.day!);
+  wallDate.setUTCHours(parts.hour!, parts.minute!, parts.second!, 0);
+  const wall = wallDate.getTime();
   const offsetMin = Math.round((wall - Math.floor(instant.getTime() / 1000) * 1000) / 60000);
   const sign = offsetMin < 0 ? '-' : '+';
   const offset = `${sign}${pad(Math.trunc(offsetMin / 60))}:${pad(offsetMin % 60)}`;
