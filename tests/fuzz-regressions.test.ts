@@ -223,3 +223,14 @@ describe('fire times before the year 100', () => {
     expect(formatInZone(new Date('0050-06-01T12:00:00Z'), 'America/New_York')).toMatch(/^0050-06-01T07:0\d:\d\d-04:56$/);
   });
 });
+
+describe('fire times in 1 BC', () => {
+  // Intl numbers year 0 as "1 BC": a listing with now=0001-01-01T09:29+14:00
+  // (year 0 in UTC) reported "0001-12-31T09:00:00+8749:31".
+  it('are written as ISO year 0000 with the zone offset', () => {
+    expect(formatInZone(new Date('0000-12-31T19:00:00Z'), 'UTC')).toBe('0000-12-31T19:00:00+00:00');
+    expect(formatInZone(new Date('0000-12-31T19:00:00Z'), 'Etc/GMT-14')).toBe('0001-01-01T09:00:00+14:00');
+    expect(formatInZone(new Date('0000-06-01T00:00:00Z'), 'Etc/GMT+12')).toBe('0000-05-31T12:00:00-12:00');
+    expect(formatInZone(new Date('-000001-12-31T23:00:00Z'), 'UTC')).toBe('-000001-12-31T23:00:00+00:00');
+  });
+});

@@ -31,6 +31,8 @@ function formatterFor(zone: string): Intl.DateTimeFormat {
     f = new Intl.DateTimeFormat('en-US', {
       timeZone: zone,
       hourCycle: 'h23',
+      // With the era, so year 0 (1 BC) is not read back as year 1.
+      era: 'short',
       year: 'numeric',
       month: '2-digit',
       day: '2-digit',
@@ -48,9 +50,13 @@ const pad = (n: number, width = 2): string => String(Math.abs(n)).padStart(width
 /** ISO-8601 with the zone's UTC offset at that instant, e.g. 2026-11-30T09:00:00+01:00. */
 export function formatInZone(instant: Date, zone: string): string {
   const parts: Record<string, number> = {};
+  let bc = false;
   for (const p of formatterFor(zone).formatToParts(instant)) {
-    if (p.type !== 'literal') parts[p.type] = Number(p.value);
+    if (p.type === 'era') bc = p.value === 'BC';
+    else if (p.type !== 'literal') parts[p.type] = Number(p.value);
   }
+  // Astronomical year numbering, as ISO 8601 has it: 1 BC is year 0.
+  if (bc) parts.year = 1 - parts.year!;
   // Not Date.UTC: it maps years 0-99 to 1900-1999, which skewed the offset of
   // early instants by 1900 years (`+16655040:53`).
   const wallDate = new Date(0);
@@ -61,7 +67,7 @@ export function formatInZone(instant: Date, zone: string): string {
   const sign = offsetMin < 0 ? '-' : '+';
   const offset = `${sign}${pad(Math.trunc(offsetMin / 60))}:${pad(offsetMin % 60)}`;
   return (
-    `${pad(parts.year!, 4)}-${pad(parts.month!)}-${pad(parts.day!)}` +
+    `${parts.year! < 0 ? `-${pad(parts.year!, 6)}` : pad(parts.year!, 4)}-${pad(parts.month!)}-${pad(parts.day!)}` +
     `T${pad(parts.hour!)}:${pad(parts.minute!)}:${pad(parts.second!)}${offset}`
   );
 }
