@@ -5,7 +5,7 @@ import { discover } from '../../discover/resolve.js';
 import { SKIP_REASONS } from '../../discover/types.js';
 import { AGENT_NAME_PATTERN } from '../../manifest/types.js';
 import type { Services } from '../../services.js';
-import { Cadence, Diagnostic, problem } from '../schemas/common.js';
+import { Cadence, CronSource, Diagnostic, problem } from '../schemas/common.js';
 import { ServiceError } from '../../shared/errors.js';
 import { parseNow } from './schedule.js';
 
@@ -15,7 +15,7 @@ const ScheduledRun = Type.Object({
   agent: Type.String(),
   cadence: Cadence,
   cron: Type.String({ description: "The entry's cron, else the cadence default" }),
-  cron_source: Type.Union([Type.Literal('manifest'), Type.Literal('cadence_default')]),
+  cron_source: CronSource,
   timezone: Type.String({ description: "The manifest's zone, else the service default" }),
   enabled: Type.Literal(true),
   prepare_command: Type.String({ description: 'KAIZEN_PREPARE_COMMAND with {agent} and {root} filled in (shell-quoted when needed)' }),

@@ -5,7 +5,7 @@ import type { BundleFormat } from '../../prepare/event.js';
 import { PreparedBundles, type Include } from '../../prepare/render.js';
 import type { Services } from '../../services.js';
 import { ServiceError } from '../../shared/errors.js';
-import { AgentName, Cadence, Target, problem } from '../schemas/common.js';
+import { AgentName, Target, problem, resolvedEntryProperties } from '../schemas/common.js';
 import { parseNow } from './schedule.js';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -26,15 +26,7 @@ const BundleSchema = Type.Object(
     prompt_source: Type.Union([Type.Literal('packaged'), Type.Literal('installed')]),
     metrics_source: Nullable(Type.Union([Type.Literal('summary_json'), Type.Literal('executions_jsonl')])),
     schedule: Nullable(
-      Type.Object({
-        agent: Type.String(),
-        cadence: Cadence,
-        cron: Type.String(),
-        cron_source: Type.Union([Type.Literal('manifest'), Type.Literal('cadence_default')]),
-        timezone: Type.String(),
-        enabled: Type.Boolean(),
-        next_run: Type.String(),
-      }),
+      Type.Object({ ...resolvedEntryProperties, next_run: Type.String({ description: 'ISO-8601 instant with the zone offset' }) }),
     ),
     pointer_contents: Type.Optional(Type.Object({ scope: Type.Optional(Inlined), todo: Type.Optional(Inlined) })),
     sizes: Type.Object({ agent_prompt: Type.Integer(), memory: Type.Integer(), metrics_summary: Type.Integer() }),

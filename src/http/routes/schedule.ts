@@ -10,15 +10,10 @@ import { validateManifest } from '../../manifest/validate.js';
 import type { Services } from '../../services.js';
 import { ServiceError } from '../../shared/errors.js';
 import { problemDocument, sendProblem } from '../problem.js';
-import { Cadence, Diagnostic, Target, ValidationReport, problem } from '../schemas/common.js';
+import { Diagnostic, Target, ValidationReport, problem, resolvedEntryProperties } from '../schemas/common.js';
 
 export const ListedEntry = Type.Object({
-  agent: Type.String(),
-  cadence: Cadence,
-  cron: Type.String(),
-  cron_source: Type.Union([Type.Literal('manifest'), Type.Literal('cadence_default')]),
-  timezone: Type.String(),
-  enabled: Type.Boolean(),
+  ...resolvedEntryProperties,
   next_runs: Type.Array(Type.String({ description: 'ISO-8601 instant with the zone offset' })),
 });
 

@@ -3,6 +3,20 @@ import { CADENCES, DIAGNOSTIC_CODES } from '../../manifest/types.js';
 
 export const Cadence = Type.Union(CADENCES.map((c) => Type.Literal(c)));
 
+export const CronSource = Type.Union([Type.Literal('manifest'), Type.Literal('cadence_default')], {
+  description: "Whether `cron` is the entry's own or the cadence default",
+});
+
+/** The members of a manifest entry with its effective cron and zone resolved. */
+export const resolvedEntryProperties = {
+  agent: Type.String(),
+  cadence: Cadence,
+  cron: Type.String(),
+  cron_source: CronSource,
+  timezone: Type.String({ description: "The manifest's zone, else the service default" }),
+  enabled: Type.Boolean(),
+};
+
 export const Diagnostic = Type.Object(
   {
     severity: Type.Union([Type.Literal('error'), Type.Literal('warning')]),
