@@ -98,7 +98,9 @@ describe('Dockerfile', () => {
     expect(['root', '0']).not.toContain(user);
     expect(args('ENV').join(' ')).toMatch(/HOST=0\.0\.0\.0/);
     expect(args('HEALTHCHECK').join(' ')).toContain('/healthz');
-    expect(args('CMD').at(-1)).toContain('dist/src/server.js');
+    // The image runs exactly what `npm start` runs.
+    const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start;
+    expect(JSON.parse(args('CMD').at(-1)!)).toEqual(start.split(' '));
   });
 
   it('ships the packaged agents and the example fleet the default config points at', () => {
