@@ -1,0 +1,251 @@
+/**
+ * `npm run bench`: builds the service, starts it on 127.0.0.1 against a
+ * generated fleet, and measures it against baselines started in the same run,
+ * as ratios, so the targets hold on a noisy 2-core machine. Load comes from
+ * autocannon in a separate process. Every figure is the median of several
+ * interleaved rounds. Writes bench/results/latest.json.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+import { HOST_NAME, writeDiscoverFleet, writePrepareRepo } from './fleet.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const env = process.env;
+const ROUNDS = Number(env.BENCH_ROUNDS ?? 3);
+const DURATION_S = Number(env.BENCH_DURATION_S ?? 5);
+const CONNECTIONS = 50;
+const FLEET_SIZE = Number(env.BENCH_FLEET_SIZE ?? 1000);
+const DISCOVER_CALLS = Number(env.BENCH_DISCOVER_CALLS ?? 15);
+const SPAWN_CALLS = Number(env.BENCH_SPAWN_CALLS ?? 20);
+
+const TARGETS = {
+  prepareThroughputRatio: 0.5,
+  prepareP99Ms: 10,
+  discoverRatio: 2,
+  peakRssMb: 150,
+  spawnSpeedup: 100,
+};
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function waitFor(url: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await request(url);
+      await res.body.dump();
+      if (res.statusCode < 500) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not come up`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function start(command: string, args: string[], extraEnv: Record<string, string> = {}): ChildProcess {
+  const child = spawn(command, args, { cwd: ROOT, env: { ...env, ...extraEnv }, stdio: ['ignore', 'ignore', 'inherit'] });
+  child.on('error', (err) => {
+    throw err;
+  });
+  return child;
+}
+
+interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+/** One autocannon run in its own process. */
+function autocannon(url: string, headers: Record<string, string> = {}): LoadResult {
+  const args = [path.join(ROOT, 'node_modules/autocannon/autocannon.js'), '-c', String(CONNECTIONS), '-d', String(DURATION_S), '-j'];
+  for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}=${v}`);
+  args.push(url);
+  const out = execFileSync(process.execPath, args, { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+  const r = JSON.parse(out) as { requests: { average: number }; latency: { p50: number; p99: number }; errors: number; non2xx: number };
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx };
+}
+
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
+  return kb / 1024;
+}
+
+async function main(): Promise<void> {
+  process.stdout.write('building...\n');
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+
+  const work = mkdtempSync(path.join(os.tmpdir(), 'kaizen-bench-'));
+  const prepareRoot = path.join(work, 'prepare');
+  const fleetRoot = path.join(work, 'fleet');
+  mkdirSync(prepareRoot);
+  mkdirSync(fleetRoot);
+  const repo = writePrepareRepo(prepareRoot);
+  const roster = writeDiscoverFleet(fleetRoot, FLEET_SIZE);
+
+  // The State Hub stand-in lives in this process, on loopback.
+  const rosterBody = JSON.stringify(roster);
+  const hub: Server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(rosterBody);
+  });
+  await new Promise<void>((resolve) => hub.listen(0, '127.0.0.1', resolve));
+  const hubUrl = `http://127.0.0.1:${(hub.address() as { port: number }).port}`;
+
+  const servicePort = await freePort();
+  // Exactly what `npm start` runs (after its build step), flags included.
+  const [, ...startArgs] = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(' ');
+  const service = start(process.execPath, startArgs, {
+    HOST: '127.0.0.1',
+    PORT: String(servicePort),
+    LOG_LEVEL: 'info',
+    KAIZEN_REPO_ROOTS: `${prepareRoot}:${fleetRoot}`,
+    KAIZEN_STATE_HUB_URL: hubUrl,
+    KAIZEN_HOST_NAME: HOST_NAME,
+    // Measure the service, not the load shedder.
+    KAIZEN_MAX_EVENT_LOOP_DELAY_MS: '0',
+  });
+  const base = `http://127.0.0.1:${servicePort}`;
+  await waitFor(`${base}/healthz`);
+
+  const prepareUrl = (format: string) => `${base}/v1/prepare/coach?target=${encodeURIComponent(repo)}&format=${format}`;
+  const rawPorts: Record<string, number> = {};
+  const raws: ChildProcess[] = [];
+  const bundleBytes: Record<string, number> = {};
+  for (const format of ['json', 'markdown']) {
+    const res = await request(prepareUrl(format));
+    const body = Buffer.from(await res.body.arrayBuffer());
+    if (res.statusCode !== 200) throw new Error(`prepare ${format} answered ${res.statusCode}: ${body.toString()}`);
+    bundleBytes[format] = body.length;
+    const file = path.join(work, `bundle.${format}`);
+    writeFileSync(file, body);
+    rawPorts[format] = await freePort();
+    raws.push(start(process.execPath, ['bench/raw-server.mjs', String(rawPorts[format]), file, String(res.headers['content-type'])]));
+    await waitFor(`http://127.0.0.1:${rawPorts[format]}/`);
+  }
+
+  // 1. prepare vs raw node:http, interleaved rounds.
+  const prepare: Record<string, { service: LoadResult[]; raw: LoadResult[] }> = { json: { service: [], raw: [] }, markdown: { service: [], raw: [] } };
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const format of ['json', 'markdown'] as const) {
+      process.stdout.write(`round ${round}/${ROUNDS}: prepare ${format}\n`);
+      prepare[format]!.service.push(autocannon(prepareUrl(format)));
+      prepare[format]!.raw.push(autocannon(`http://127.0.0.1:${rawPorts[format]}/`));
+    }
+  }
+
+  // 2. discover over the fleet vs read+parse of the same manifests, interleaved.
+  const discoverMs: number[] = [];
+  const baselineMs: number[] = [];
+  let runs = 0;
+  for (let round = 1; round <= ROUNDS; round++) {
+    process.stdout.write(`round ${round}/${ROUNDS}: discover ${FLEET_SIZE} repos\n`);
+    for (let i = 0; i < DISCOVER_CALLS; i++) {
+      const t0 = process.hrtime.bigint();
+      const res = await request(`${base}/v1/discover`);
+      const body = (await res.body.json()) as { scheduled_runs: unknown[] };
+      discoverMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      if (res.statusCode !== 200) throw new Error(`discover answered ${res.statusCode}`);
+      runs = body.scheduled_runs.length;
+    }
+    const out = execFileSync(process.execPath, ['bench/parse-baseline.mjs', fleetRoot, String(DISCOVER_CALLS)], { cwd: ROOT }).toString();
+    baselineMs.push(...(JSON.parse(out) as number[]));
+  }
+
+  // 4. one process per prepare call (two at a time, one per core).
+  process.stdout.write(`spawning ${SPAWN_CALLS} one-shot prepare processes\n`);
+  const spawnStart = process.hrtime.bigint();
+  const agentsDir = path.join(ROOT, 'agents');
+  const spawnOne = () =>
+    new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, ['bench/cli-prepare.mjs', repo, 'coach', agentsDir], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`cli-prepare exited ${code}`))));
+    });
+  for (let i = 0; i < SPAWN_CALLS; i += 2) await Promise.all([spawnOne(), spawnOne()]);
+  const spawnCallsPerS = SPAWN_CALLS / (Number(process.hrtime.bigint() - spawnStart) / 1e9);
+
+  // 3. peak RSS of the service over everything above.
+  const rssMb = peakRssMb(service.pid!);
+
+  service.kill('SIGTERM');
+  for (const raw of raws) raw.kill('SIGTERM');
+  hub.close();
+  rmSync(work, { recursive: true, force: true });
+
+  const summary = (xs: LoadResult[]) => ({ rps: median(xs.map((x) => x.rps)), p50: median(xs.map((x) => x.p50)), p99: median(xs.map((x) => x.p99)), errors: xs.reduce((n, x) => n + x.errors + x.non2xx, 0) });
+  const result = {
+    generated_at: new Date().toISOString(),
+    node: process.version,
+    cpus: os.cpus().length,
+    settings: { rounds: ROUNDS, duration_s: DURATION_S, connections: CONNECTIONS, fleet_size: FLEET_SIZE, discover_calls_per_round: DISCOVER_CALLS, spawn_calls: SPAWN_CALLS, log_level: 'info' },
+    prepare: Object.fromEntries(
+      (['json', 'markdown'] as const).map((format) => {
+        const s = summary(prepare[format]!.service);
+        const r = summary(prepare[format]!.raw);
+        return [format, { bundle_bytes: bundleBytes[format], service: s, raw: r, throughput_ratio: s.rps / r.rps }];
+      }),
+    ),
+    discover: { repos: FLEET_SIZE, scheduled_runs: runs, service_median_ms: median(discoverMs), baseline_median_ms: median(baselineMs), ratio: median(discoverMs) / median(baselineMs) },
+    peak_rss_mb: rssMb,
+    spawn_per_call: { calls_per_s: spawnCallsPerS, service_rps: summary(prepare.markdown!.service).rps, speedup: summary(prepare.markdown!.service).rps / spawnCallsPerS },
+  };
+  const checks = {
+    prepare_json_throughput: result.prepare.json!.throughput_ratio >= TARGETS.prepareThroughputRatio,
+    prepare_json_p99: result.prepare.json!.service.p99 <= TARGETS.prepareP99Ms,
+    discover_ratio: result.discover.ratio <= TARGETS.discoverRatio,
+    peak_rss: rssMb <= TARGETS.peakRssMb,
+    spawn_speedup: result.spawn_per_call.speedup >= TARGETS.spawnSpeedup,
+  };
+  const output = { ...result, targets: TARGETS, checks };
+  mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
+  writeFileSync(path.join(ROOT, 'bench/results/latest.json'), `${JSON.stringify(output, null, 2)}\n`);
+
+  const f = (n: number, d = 1) => n.toFixed(d);
+  const ok = (b: boolean) => (b ? 'ok' : 'MISS');
+  const rows = [
+    ['measure', 'kaizen-schedule', 'baseline', 'ratio', 'target', ''],
+    ...(['json', 'markdown'] as const).map((format) => {
+      const p = result.prepare[format]!;
+      return [`prepare ${format} req/s (${p.bundle_bytes} B)`, f(p.service.rps, 0), f(p.raw.rps, 0), f(p.throughput_ratio, 2), format === 'json' ? `>= ${TARGETS.prepareThroughputRatio}` : '', format === 'json' ? ok(checks.prepare_json_throughput) : ''];
+    }),
+    ...(['json', 'markdown'] as const).map((format) => {
+      const p = result.prepare[format]!;
+      return [`prepare ${format} p50 / p99 ms`, `${f(p.service.p50)} / ${f(p.service.p99)}`, `${f(p.raw.p50)} / ${f(p.raw.p99)}`, '', format === 'json' ? `p99 <= ${TARGETS.prepareP99Ms}` : '', format === 'json' ? ok(checks.prepare_json_p99) : ''];
+    }),
+    [`discover ${FLEET_SIZE} repos, median ms`, f(result.discover.service_median_ms), f(result.discover.baseline_median_ms), f(result.discover.ratio, 2), `<= ${TARGETS.discoverRatio}`, ok(checks.discover_ratio)],
+    ['peak RSS MB', f(rssMb), '', '', `<= ${TARGETS.peakRssMb}`, ok(checks.peak_rss)],
+    ['prepare calls/s vs process per call', f(result.spawn_per_call.service_rps, 0), f(spawnCallsPerS, 1), f(result.spawn_per_call.speedup, 0), `>= ${TARGETS.spawnSpeedup}`, ok(checks.spawn_speedup)],
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  process.stdout.write(`\n${line(rows[0]!)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n${rows.slice(1).map(line).join('\n')}\n`);
+  process.stdout.write(`\n${JSON.stringify({ checks, errors: { json: result.prepare.json!.service.errors, markdown: result.prepare.markdown!.service.errors } })}\n`);
+  process.stdout.write('wrote bench/results/latest.json\n');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
