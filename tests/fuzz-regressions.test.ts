@@ -168,9 +168,9 @@ describe('cron/cadence mismatch is computed from the parsed pattern', () => {
         compared++;
         expect(cadenceMismatch(expr, cadence), expr).toBe(steppedMismatch(expr, cadence));
       }),
-      { seed: 0x0c0ffee, numRuns: 400 },
+      { seed: 0x0c0ffee, numRuns: 250 },
     );
-    expect(compared).toBeGreaterThan(100);
+    expect(compared).toBeGreaterThan(50);
   });
 });
 
