@@ -156,6 +156,8 @@ async function main(): Promise<void> {
     }
   }
 
+  const rssAfterPrepareMb = peakRssMb(service.pid!);
+
   // 2. discover over the fleet vs read+parse of the same manifests, interleaved.
   const discoverMs: number[] = [];
   const baselineMs: number[] = [];
@@ -209,6 +211,7 @@ async function main(): Promise<void> {
     ),
     discover: { repos: FLEET_SIZE, scheduled_runs: runs, service_median_ms: median(discoverMs), baseline_median_ms: median(baselineMs), ratio: median(discoverMs) / median(baselineMs) },
     peak_rss_mb: rssMb,
+    peak_rss_after_prepare_mb: rssAfterPrepareMb,
     spawn_per_call: { calls_per_s: spawnCallsPerS, service_rps: summary(prepare.markdown!.service).rps, speedup: summary(prepare.markdown!.service).rps / spawnCallsPerS },
   };
   const checks = {

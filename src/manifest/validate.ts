@@ -7,6 +7,7 @@ import {
   isScalar,
   isSeq,
   parseDocument,
+  visit,
   type Document,
   type Node,
   type Pair,
@@ -352,7 +353,9 @@ function parse(text: string): { doc?: Document.Parsed; lines: LineCounter; c: Co
       });
     }
   }
-  if (c.errors.length === 0) {
+  // Loading the document is only needed to bound alias expansion (and to
+  // apply merge keys' checks); without an alias there is nothing to expand.
+  if (c.errors.length === 0 && hasAlias(doc)) {
     try {
       doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (err) {
@@ -360,6 +363,17 @@ function parse(text: string): { doc?: Document.Parsed; lines: LineCounter; c: Co
     }
   }
   return { doc, lines, c };
+}
+
+function hasAlias(doc: Document.Parsed): boolean {
+  let found = false;
+  visit(doc, {
+    Alias() {
+      found = true;
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
 function checkVersion(c: Collector, pair: Pair | undefined, root: Node): void {
