@@ -212,9 +212,12 @@ describe('targets that stay inside the roots', () => {
     }
   });
 
-  it('the root itself is a usable target', async () => {
-    const res = await app.inject(`/v1/agents?target=${encodeURIComponent(fleet.dir)}`);
-    expect(res.statusCode).toBe(200);
+  it('the root itself is not a repo: 400 invalid_target (init would write into the fleet directory)', async () => {
+    for (const target of [encodeURIComponent(fleet.dir), '.']) {
+      const res = await app.inject(`/v1/agents?target=${target}`);
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ code: 'invalid_target' });
+    }
   });
 
   it('an empty or over-long target is 400, not a lookup', async () => {

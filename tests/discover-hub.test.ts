@@ -407,9 +407,22 @@ describe('/readyz with a State Hub configured', () => {
     expect(up.json().checks).toContainEqual({ name: 'state_hub', ok: true });
 
     hub.respond(raw(500, 'no'));
-    const down = await app.inject('/readyz');
+    // A fresh service: the first one still holds its recent probe (next test).
+    const other = await testApp({ KAIZEN_STATE_HUB_URL: hub.url, KAIZEN_REPO_ROOTS: fleet.dir, KAIZEN_HOST_NAME: HOST });
+    const down = await other.inject('/readyz');
     expect(down.statusCode).toBe(503);
     expect(down.json().checks).toContainEqual({ name: 'state_hub', ok: false, detail: 'hub answered HTTP 500' });
+    await other.close();
+  });
+
+  it('asks the hub at most once per few seconds, however often /readyz is called', async () => {
+    const fresh = await testApp({ KAIZEN_STATE_HUB_URL: hub.url, KAIZEN_REPO_ROOTS: fleet.dir, KAIZEN_HOST_NAME: HOST });
+    hub.respond(json([]));
+    const answers = await Promise.all(Array.from({ length: 20 }, () => fresh.inject('/readyz')));
+    for (let i = 0; i < 5; i++) answers.push(await fresh.inject('/readyz'));
+    expect(answers.every((a) => a.statusCode === 200)).toBe(true);
+    expect(hub.requests).toHaveLength(1);
+    await fresh.close();
   });
 
   it('has no hub check when no hub is configured', async () => {

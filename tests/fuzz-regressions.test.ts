@@ -141,6 +141,7 @@ describe('cron/cadence mismatch is computed from the parsed pattern', () => {
     }
     const expected = { daily: 365, weekly: 52, monthly: 12 }[cadence];
     if (several) return `fires several times a day, more often than a ${cadence} cadence`;
+    if (days === 0) return `fires only in leap years, far less often than a ${cadence} cadence`;
     if (days / expected > 1.5) return `fires on ${days} days a year, more often than a ${cadence} cadence (about ${expected})`;
     if (days / expected < 0.5) return `fires on ${days} days a year, less often than a ${cadence} cadence (about ${expected})`;
     return undefined;

@@ -1,7 +1,7 @@
-import { readdirSync, realpathSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { isValidAgentName } from '../manifest/types.js';
-import { readRepoFile } from '../repo/files.js';
+import { locateRepoFile, readRepoFile } from '../repo/files.js';
 import { isInside } from '../repo/roots.js';
 
 export type AgentSource = 'packaged' | 'installed';
@@ -54,9 +54,6 @@ export class AgentRegistry {
     this.packagedFiles = promptFiles(this.packagedDir);
   }
 
-  packagedNames(): string[] {
-    return [...this.packagedFiles.keys()].sort();
-  }
 
   private installedFiles(repoRoot: string): Map<string, string> {
     const dir = path.join(repoRoot, 'agents');
@@ -66,7 +63,15 @@ export class AgentRegistry {
     } catch {
       return new Map();
     }
-    return promptFiles(dir);
+    // Only prompts that would actually be served count as installed: a link
+    // out of the repo, a directory or an oversized file must not make a name
+    // "known" that prepare would then answer with 404.
+    const usable = new Map<string, string>();
+    for (const [name, file] of promptFiles(dir)) {
+      const located = locateRepoFile(repoRoot, path.join('agents', file));
+      if (located.status === 'ok' && statSync(located.real).size <= MAX_PROMPT_BYTES) usable.set(name, file);
+    }
+    return usable;
   }
 
   /** Every known agent, sorted by name; with a repo, its installed ones override. */

@@ -133,11 +133,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cadenceCrons[cadence] = value.trim();
   }
 
+  for (const variable of ['KAIZEN_STATE_HUB_URL', 'KAIZEN_PUBLIC_URL'] as const) {
+    const value = e[variable];
+    if (value === undefined) continue;
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new ConfigError(variable, `${JSON.stringify(value)} is not a valid URL`);
+    }
+    if (url.search || url.hash || url.username || url.password) {
+      throw new ConfigError(variable, 'must be a plain base URL, without query, fragment or credentials');
+    }
+  }
+
   if (e.KAIZEN_ROSTER_FILE && !existsSync(e.KAIZEN_ROSTER_FILE)) {
     throw new ConfigError('KAIZEN_ROSTER_FILE', `${e.KAIZEN_ROSTER_FILE} does not exist`);
   }
 
   const apiTokens = (e.KAIZEN_API_TOKENS ?? '').split(',').map((t) => t.trim()).filter(Boolean);
+  // Set but empty of tokens (", ") must not silently leave every route open.
+  if (e.KAIZEN_API_TOKENS !== undefined && apiTokens.length === 0) {
+    throw new ConfigError('KAIZEN_API_TOKENS', 'is set but holds no token; unset it to run without authentication');
+  }
   if (apiTokens.some((t) => t.length < 16)) {
     throw new ConfigError('KAIZEN_API_TOKENS', 'every token must be at least 16 characters long');
   }

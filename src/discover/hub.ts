@@ -17,7 +17,6 @@ const RETRYABLE_ERROR_CODES = new Set([
   'EHOSTUNREACH',
   'ENETUNREACH',
   'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
   'UND_ERR_CLOSED',
 ]);
 
@@ -67,7 +66,9 @@ export class StateHubClient {
     this.origin = new URL(options.baseUrl).origin;
     const t = options.timeoutMs;
     this.agent = new Agent({
-      connectTimeout: t,
+      // Connecting gets half the deadline: a host that does not even accept
+      // the connection is reported well before the whole budget is gone.
+      connectTimeout: Math.max(1, Math.floor(t / 2)),
       headersTimeout: t,
       bodyTimeout: t,
       keepAliveTimeout: 30_000,

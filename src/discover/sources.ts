@@ -12,6 +12,8 @@ import type { Roster, RosterQuery, RosterRepo, RosterSource } from './types.js';
 /** Roster files larger than this are refused, like hub answers. */
 export const MAX_ROSTER_FILE_BYTES = MAX_HUB_RESPONSE_BYTES;
 
+const READINESS_TTL_MS = 5_000;
+
 /** Roster source 1: the State Hub's `GET /repos/`. */
 export class StateHubRosterSource implements RosterSource {
   readonly name = 'state_hub' as const;
@@ -32,8 +34,17 @@ export class StateHubRosterSource implements RosterSource {
     return { source: this.name, ...parsed };
   }
 
+  private probe?: { at: number; result: Promise<{ ok: boolean; detail?: string }> };
+
+  /**
+   * Whether the hub answers. Shared by concurrent callers and reused for a few
+   * seconds, so an unauthenticated /readyz cannot be turned into a flood of
+   * roster requests against the hub.
+   */
   readiness(): Promise<{ ok: boolean; detail?: string }> {
-    return this.client.probe();
+    const now = Date.now();
+    if (!this.probe || now - this.probe.at > READINESS_TTL_MS) this.probe = { at: now, result: this.client.probe() };
+    return this.probe.result;
   }
 
   close(): Promise<void> {

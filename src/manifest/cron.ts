@@ -70,13 +70,20 @@ export function checkCron(expr: string): CronProblem | undefined {
       };
     }
   }
+  let cron: Cron;
   try {
-    compile(trimmed);
+    cron = compile(trimmed);
   } catch (err) {
     return { message: String((err as Error).message).replace(/^CronPattern:\s*/, '') };
   }
+  // A valid pattern can still name a date that never comes (0 9 31 2 *).
+  if (!cron.nextRun(NEVER_FIRES_PROBE)) {
+    return { message: 'it never fires: no date matches its day-of-month and month', hint: 'check the day-of-month against the month (e.g. 31 in a 30-day month)' };
+  }
   return undefined;
 }
+
+const NEVER_FIRES_PROBE = new Date(Date.UTC(2025, 0, 1));
 
 // Compiling a cron and stepping it through a time zone costs tens to hundreds
 // of microseconds; discover does it for every entry of every repo. Both are
@@ -106,12 +113,12 @@ export function nextRuns(expr: string, timezone: string, from: Date, count: numb
   const key = `${trimmed}\u0000${timezone}`;
   const t = from.getTime();
   const memo = lastNext.get(key);
-  if (memo && memo.from <= t && t < memo.next.getTime()) return [memo.next];
+  if (memo && memo.from <= t && t < memo.next.getTime()) return [new Date(memo.next)];
   const next = compiledFor(trimmed, timezone).nextRun(from);
   if (!next) return [];
   if (lastNext.size >= MAX_MEMO) lastNext.clear();
   lastNext.set(key, { from: t, next });
-  return [next];
+  return [new Date(next)];
 }
 
 const EXPECTED_DAYS_PER_YEAR: Record<Cadence, number> = { daily: 365, weekly: 52, monthly: 12 };
@@ -169,6 +176,7 @@ export function cadenceMismatch(expr: string, cadence: Cadence): string | undefi
   const expected = EXPECTED_DAYS_PER_YEAR[cadence];
   const ratio = daysPerYear / expected;
   if (ratio > 1.5) return `fires on ${daysPerYear} days a year, more often than a ${cadence} cadence (about ${expected})`;
+  if (daysPerYear === 0) return `fires only in leap years, far less often than a ${cadence} cadence`;
   if (ratio < 0.5) return `fires on ${daysPerYear} days a year, less often than a ${cadence} cadence (about ${expected})`;
   return undefined;
 }

@@ -23,6 +23,8 @@ export function writeScaffold(repoRoot: string, timezone: string, force: boolean
     mkdirSync(dir, { recursive: true });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
+    const refused = writeRefused(err);
+    if (refused) throw refused;
     if (code === 'EEXIST' || code === 'ENOTDIR') {
       throw new ServiceError('kaizen_dir_conflict', 409, 'Cannot create .kaizen', 'The repo has a .kaizen that is not a directory; remove or rename it first.');
     }
@@ -43,7 +45,11 @@ export function writeScaffold(repoRoot: string, timezone: string, force: boolean
 
   const manifest = scaffoldManifest(timezone);
   const temp = path.join(dir, `.schedule.yml.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  writeFileSync(temp, manifest, { flag: 'wx', mode: 0o644 });
+  try {
+    writeFileSync(temp, manifest, { flag: 'wx', mode: 0o644 });
+  } catch (err) {
+    throw writeRefused(err) ?? err;
+  }
   try {
     if (force) {
       renameSync(temp, target);
@@ -58,9 +64,16 @@ export function writeScaffold(repoRoot: string, timezone: string, force: boolean
       // already gone
     }
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw alreadyExists();
-    throw err;
+    throw writeRefused(err) ?? err;
   }
   return { path: target, overwritten: exists, manifest };
+}
+
+/** A checkout mounted read-only, or not writable by the service: 403, not a 500. */
+function writeRefused(err: unknown): ServiceError | undefined {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code !== 'EROFS' && code !== 'EACCES' && code !== 'EPERM') return undefined;
+  return new ServiceError('repo_read_only', 403, 'Repository is read-only', 'The service may not write into this repository (read-only mount or permissions).');
 }
 
 const alreadyExists = (): ServiceError =>

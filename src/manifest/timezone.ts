@@ -19,9 +19,20 @@ export function isValidTimeZone(zone: string): boolean {
 }
 
 let zoneNames: string[] | undefined;
+const names = (): string[] => (zoneNames ??= [...Intl.supportedValuesOf('timeZone'), 'UTC']);
+let byLowerCase: Map<string, string> | undefined;
+
+/**
+ * The zone as the IANA database spells it: Intl accepts `europe/berlin`, and
+ * the service should not echo that back. (Intl's own canonical form is not
+ * used: ICU turns Asia/Kolkata into the legacy Asia/Calcutta.)
+ */
+export function canonicalTimeZone(zone: string): string {
+  byLowerCase ??= new Map(names().map((n) => [n.toLowerCase(), n]));
+  return byLowerCase.get(zone.toLowerCase()) ?? zone;
+}
 export function suggestTimeZone(zone: string): string | undefined {
-  zoneNames ??= [...Intl.supportedValuesOf('timeZone'), 'UTC'];
-  return didYouMean(zone, zoneNames);
+  return didYouMean(zone, names());
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();

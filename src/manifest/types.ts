@@ -59,6 +59,8 @@ export interface ValidationResult {
   valid: boolean;
   errors: Diagnostic[];
   warnings: Diagnostic[];
+  /** True when more than 100 errors or warnings were found and only the first 100 of each are listed. */
+  truncated?: boolean;
   /** Present only when `valid`. */
   manifest?: Manifest;
 }

@@ -18,7 +18,7 @@ import {
 } from 'yaml';
 import { didYouMean } from '../shared/suggest.js';
 import { cadenceMismatch, checkCron } from './cron.js';
-import { isValidTimeZone, suggestTimeZone } from './timezone.js';
+import { canonicalTimeZone, isValidTimeZone, suggestTimeZone } from './timezone.js';
 import {
   CADENCES,
   MAX_MANIFEST_BYTES,
@@ -43,6 +43,9 @@ const MAX_ALIAS_COUNT = 100;
 // No real manifest schedules more agents than this; past it the (warning-only)
 // cron/cadence check is skipped so a 64 KiB file of distinct crons stays cheap.
 const MAX_MISMATCH_CHECKS = 32;
+// A hostile 64 KiB body can hold thousands of problems; listing the first 100
+// is as useful and keeps the answer (and the did-you-mean work) small.
+const MAX_DIAGNOSTICS = 100;
 // Nesting deeper than this is refused before the document is composed. A
 // manifest needs four levels; a 64 KiB run of `[` or `- ? ` overflows the
 // composer's stack (seconds of CPU, and a fatal V8 abort when a source-map
@@ -80,6 +83,8 @@ function show(value: unknown): string {
 class Collector {
   readonly errors: Diagnostic[] = [];
   readonly warnings: Diagnostic[] = [];
+  /** Set once MAX_DIAGNOSTICS errors or warnings were collected; later ones are not listed. */
+  truncated = false;
   /** Cadence checks left: each new cron costs a year of fire times to classify. */
   mismatchBudget = MAX_MISMATCH_CHECKS;
 
@@ -103,10 +108,22 @@ class Collector {
     node?: Node | null,
     extra: Pick<Diagnostic, 'hint' | 'related'> = {},
   ): void {
+    // Errors and warnings are capped separately, so a flood of warnings can
+    // never hide the error that makes a manifest invalid.
+    const list = severity === 'error' ? this.errors : this.warnings;
+    if (list.length >= MAX_DIAGNOSTICS) {
+      this.truncated = true;
+      return;
+    }
     const diagnostic: Diagnostic = { severity, code, message, path, ...this.position(node) };
     if (extra.hint) diagnostic.hint = extra.hint;
     if (extra.related) diagnostic.related = extra.related;
-    (severity === 'error' ? this.errors : this.warnings).push(diagnostic);
+    list.push(diagnostic);
+  }
+
+  /** Whether no further error would be listed; callers skip costly hints then. */
+  full(): boolean {
+    return this.errors.length >= MAX_DIAGNOSTICS;
   }
 
   error(code: DiagnosticCode, message: string, path: string, node?: Node | null, extra?: Pick<Diagnostic, 'hint' | 'related'>): void {
@@ -129,6 +146,7 @@ class Collector {
       valid,
       errors: this.errors,
       warnings: this.warnings,
+      ...(this.truncated ? { truncated: true } : {}),
       ...(valid && entries ? { manifest: { version: '1' as const, ...(timezone ? { timezone } : {}), entries } } : {}),
     };
   }
@@ -404,7 +422,7 @@ function checkTimezone(c: Collector, pair: Pair | undefined): string | undefined
     });
     return undefined;
   }
-  return value;
+  return canonicalTimeZone(value);
 }
 
 function checkEntry(
@@ -420,7 +438,7 @@ function checkEntry(
     c.error('invalid_agent_name', `invalid agent name '${agent}' (letters, digits, '-' and '_', starting with a letter or digit, at most 64 characters)`, base, keyNode);
     ok = false;
   } else if (!options.knownAgents.has(agent)) {
-    const hint = didYouMean(agent, options.knownAgents);
+    const hint = c.full() ? undefined : didYouMean(agent, options.knownAgents);
     c.error('unknown_agent', `agent '${agent}' is neither packaged with the service nor installed in the repo`, base, keyNode, {
       hint: hint ?? `install agents/agent-${agent}.md in the repo, or use one of: ${[...options.knownAgents].sort().join(', ')}`,
     });

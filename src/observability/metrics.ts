@@ -47,7 +47,7 @@ export class ServiceMetrics {
 
   private readonly hubCalls = new Counter({
     name: 'kaizen_hub_requests_total',
-    help: 'State Hub roster requests by outcome (ok, retried, hub_unreachable, hub_bad_response).',
+    help: 'Discover calls that needed the State Hub roster, by outcome (ok, hub_unreachable, hub_bad_response).',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { requirePrompt } from '../agents/lookup.js';
-import type { AgentRegistry, AgentSource } from '../agents/registry.js';
+import { MAX_PROMPT_BYTES, type AgentRegistry, type AgentSource } from '../agents/registry.js';
 import { resolveEntry, upcomingRuns, type ResolvedEntry, type ScheduleDefaults } from '../manifest/entries.js';
 import type { RepoManifests } from '../manifest/repo-manifests.js';
 import { locateRepoFile, readRepoFile, type LocatedFile, type RepoFile } from '../repo/files.js';
@@ -31,7 +31,8 @@ export interface InlinedPointer {
 }
 
 export interface ScheduleInfo extends ResolvedEntry {
-  next_run: string;
+  /** Null only for a cron with no fire time left (croner looks years ahead). */
+  next_run: string | null;
 }
 
 /**
@@ -137,7 +138,7 @@ function scheduleFor(repoRoot: string, agent: string, sources: BundleSources, no
   const entry = manifest.entries.find((e) => e.agent === agent);
   if (!entry) return null;
   const resolved = resolveEntry(manifest, entry, sources.defaults);
-  return { ...resolved, next_run: upcomingRuns(resolved, now, 1)[0] ?? '' };
+  return { ...resolved, next_run: upcomingRuns(resolved, now, 1)[0] ?? null };
 }
 
 /**
@@ -149,6 +150,14 @@ function scheduleFor(repoRoot: string, agent: string, sources: BundleSources, no
 export function buildBundle(repoRoot: string, agent: string, sources: BundleSources, options: BundleOptions): Bundle {
   const prompt = requirePrompt(sources.agents, agent, repoRoot);
   const warnings: string[] = [];
+  if (prompt.source === 'packaged') {
+    const installed = locateRepoFile(repoRoot, path.join('agents', `agent-${agent}.md`));
+    if (installed.status !== 'missing') {
+      const file = `agents/agent-${agent}.md`;
+      const why = installed.status === 'ok' ? `${file} is over the ${MAX_PROMPT_BYTES}-byte limit and was ignored` : unusable(installed, file);
+      warnings.push(`${why}; the packaged prompt was used instead`);
+    }
+  }
 
   const memoryFile = readRepoFile(repoRoot, path.join('.kaizen', 'agents', agent, 'memory.md'), LIMITS.memory);
   const memory = memoryFile.status === 'ok' ? memoryFile.text : null;

@@ -30,7 +30,7 @@ export interface EventContext {
   bytes: number;
   occurredAt: Date;
   prepareCommandTemplate: string;
-  /** Fleet slug of the repo; defaults to the bundle's project name. */
+  /** Fleet slug of the repo (as discover reports it); defaults to the bundle's project name. */
   repo?: string;
 }
 

@@ -19,7 +19,15 @@ export function fingerprint(paths: readonly string[], now = Date.now()): string 
   for (const p of paths) {
     // Float milliseconds keep sub-microsecond precision for current dates and
     // avoid the bigint allocation cost on this hot path.
-    const s = statSync(p, { throwIfNoEntry: false });
+    let s;
+    try {
+      s = statSync(p, { throwIfNoEntry: false });
+    } catch (err) {
+      // A path through a file (ENOTDIR) is as absent as a missing one; a
+      // link loop or an unreadable directory is left to the uncached path,
+      // which knows how to report it.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOTDIR') return undefined;
+    }
     if (!s) {
       signature += '-|';
       continue;

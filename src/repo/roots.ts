@@ -104,6 +104,11 @@ export class RepoRoots {
     }
     // A symlink on the way may still lead out of the roots.
     if (!this.contains(real)) throw pathOutsideRoots();
+    // A root holds repos; it is not one (init would write into the fleet
+    // directory, prepare would read its SCOPE.md).
+    if (this.roots.includes(real)) {
+      throw new ServiceError('invalid_target', 400, 'Invalid target', 'target names a repo root itself; name a repository inside it.');
+    }
     if (!statSync(real).isDirectory()) {
       throw new ServiceError('repo_not_found', 404, 'Repository not found', `Target '${target}' is not a directory.`);
     }

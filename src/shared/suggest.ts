@@ -28,16 +28,19 @@ export function closest(input: string, candidates: Iterable<string>): string | u
   const needle = input.toLowerCase();
   let best: string | undefined;
   let bestDistance = Infinity;
+  const limitFor = (other: string): number => Math.max(1, Math.floor(Math.max(needle.length, other.length) / 3));
   for (const candidate of candidates) {
+    // The distance is at least the length difference: skip hopeless candidates
+    // before paying for the matrix (there are ~600 zone names).
+    const limit = limitFor(candidate);
+    if (Math.abs(candidate.length - needle.length) > Math.min(limit, bestDistance)) continue;
     const d = editDistance(needle, candidate.toLowerCase());
-    if (d < bestDistance) {
+    if (d < bestDistance && d <= limit) {
       best = candidate;
       bestDistance = d;
     }
   }
-  if (best === undefined) return undefined;
-  const limit = Math.max(1, Math.floor(Math.max(needle.length, best.length) / 3));
-  return bestDistance <= limit ? best : undefined;
+  return best;
 }
 
 export const didYouMean = (input: string, candidates: Iterable<string>): string | undefined => {

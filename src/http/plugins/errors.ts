@@ -12,6 +12,19 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; title: strin
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'invalid_json', title: 'Invalid JSON body' },
 };
 
+/** Codes for client errors raised by plugins (e.g. the static files behind /docs). */
+const CLIENT_ERROR_CODES: Record<number, string> = {
+  400: 'bad_request',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  406: 'not_acceptable',
+  408: 'request_timeout',
+  413: 'payload_too_large',
+  414: 'uri_too_long',
+  415: 'unsupported_media_type',
+};
+
 function toProblem(error: FastifyError): ProblemDocument | undefined {
   if (error instanceof ServiceError) return fromServiceError(error);
   if (error.validation) {
@@ -29,7 +42,7 @@ function toProblem(error: FastifyError): ProblemDocument | undefined {
     return problemDocument(400, 'invalid_json', 'The request body is not valid JSON.', 'Invalid JSON body');
   }
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
-    return problemDocument(error.statusCode, 'bad_request', error.message);
+    return problemDocument(error.statusCode, CLIENT_ERROR_CODES[error.statusCode] ?? 'client_error', error.message);
   }
   return undefined;
 }

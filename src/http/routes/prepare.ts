@@ -26,7 +26,7 @@ const BundleSchema = Type.Object(
     prompt_source: Type.Union([Type.Literal('packaged'), Type.Literal('installed')]),
     metrics_source: Nullable(Type.Union([Type.Literal('summary_json'), Type.Literal('executions_jsonl')])),
     schedule: Nullable(
-      Type.Object({ ...resolvedEntryProperties, next_run: Type.String({ description: 'ISO-8601 instant with the zone offset' }) }),
+      Type.Object({ ...resolvedEntryProperties, next_run: Nullable(Type.String({ description: 'ISO-8601 instant with the zone offset' })) }),
     ),
     pointer_contents: Type.Optional(Type.Object({ scope: Type.Optional(Inlined), todo: Type.Optional(Inlined) })),
     sizes: Type.Object({ agent_prompt: Type.Integer(), memory: Type.Integer(), metrics_summary: Type.Integer() }),

@@ -21,7 +21,7 @@ const MAX_VALIDATE_BODY = 256 * 1024;
 
 /** Answers a validation: 200 when valid, 422 problem+json with the diagnostics otherwise. */
 function sendReport(reply: FastifyReply, result: ValidationResult): FastifyReply | ValidationReportBody {
-  const report = { valid: result.valid, errors: result.errors, warnings: result.warnings };
+  const report = { valid: result.valid, errors: result.errors, warnings: result.warnings, ...(result.truncated ? { truncated: true } : {}) };
   if (result.valid) return report;
   const n = result.errors.length;
   return sendProblem(

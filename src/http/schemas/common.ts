@@ -39,6 +39,7 @@ export const ValidationReport = Type.Object({
   valid: Type.Boolean(),
   errors: Type.Array(Diagnostic),
   warnings: Type.Array(Diagnostic),
+  truncated: Type.Optional(Type.Boolean({ description: 'More than 100 errors or warnings were found; the first 100 of each are listed' })),
 });
 
 /** RFC 9457 problem details, plus a stable `code` and route-specific members. */
