@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { isInside, resolveAsFarAsExists } from './roots.js';
 
@@ -8,7 +8,7 @@ type Unusable =
   | { status: 'outside'; path: string }
   | { status: 'not_a_file'; path: string };
 
-export type LocatedFile = { status: 'ok'; path: string; real: string } | Unusable;
+export type LocatedFile = { status: 'ok'; path: string; real: string; dev: number; ino: number } | Unusable;
 
 export type RepoFile =
   | {
@@ -42,12 +42,14 @@ export function locateRepoFile(repoRoot: string, relative: string): LocatedFile 
     return { status: leadsTo === undefined || isInside(leadsTo, repoRoot) ? 'missing' : 'outside', path: lexical };
   }
   if (!isInside(real, repoRoot)) return { status: 'outside', path: lexical };
+  let stat;
   try {
-    if (!statSync(real).isFile()) return { status: 'not_a_file', path: lexical };
+    stat = statSync(real);
   } catch {
     return { status: 'missing', path: lexical };
   }
-  return { status: 'ok', path: lexical, real };
+  if (!stat.isFile()) return { status: 'not_a_file', path: lexical };
+  return { status: 'ok', path: lexical, real, dev: stat.dev, ino: stat.ino };
 }
 
 /**
@@ -61,12 +63,16 @@ export function readRepoFile(repoRoot: string, relative: string, limit: number, 
   if (located.status !== 'ok') return located;
   let fd: number;
   try {
-    fd = openSync(located.real, 'r');
+    // O_NOFOLLOW and the inode check below: a link or another file swapped in
+    // after the confinement check is not read; O_NONBLOCK: a FIFO swapped in
+    // cannot hang the event loop on open.
+    fd = openSync(located.real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch {
     return { status: 'missing', path: located.path };
   }
   try {
     const stat = fstatSync(fd);
+    if (stat.dev !== located.dev || stat.ino !== located.ino) return { status: 'outside', path: located.path };
     if (!stat.isFile()) return { status: 'not_a_file', path: located.path };
     if (stat.size > limit && !truncate) return { status: 'too_large', path: located.path, bytes: stat.size, limit };
     // Read at most limit + 1 bytes: a file that grew after fstat is still caught.
