@@ -78,8 +78,8 @@ interface LoadResult {
 }
 
 /** One autocannon run in its own process. */
-function autocannon(url: string, headers: Record<string, string> = {}): LoadResult {
-  const args = [path.join(ROOT, 'node_modules/autocannon/autocannon.js'), '-c', String(CONNECTIONS), '-d', String(DURATION_S), '-j'];
+function autocannon(url: string, headers: Record<string, string> = {}, durationS = DURATION_S): LoadResult {
+  const args = [path.join(ROOT, 'node_modules/autocannon/autocannon.js'), '-c', String(CONNECTIONS), '-d', String(durationS), '-j'];
   for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}=${v}`);
   args.push(url);
   const out = execFileSync(process.execPath, args, { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
@@ -144,6 +144,13 @@ async function main(): Promise<void> {
     rawPorts[format] = await freePort();
     raws.push(start(process.execPath, ['bench/raw-server.mjs', String(rawPorts[format]), file, String(res.headers['content-type'])]));
     await waitFor(`http://127.0.0.1:${rawPorts[format]}/`);
+  }
+
+  // Warm both up first (JIT, caches, connections): the figures are steady state.
+  process.stdout.write('warming up\n');
+  for (const format of ['json', 'markdown']) {
+    autocannon(prepareUrl(format), {}, 2);
+    autocannon(`http://127.0.0.1:${rawPorts[format]}/`, {}, 2);
   }
 
   // 1. prepare vs raw node:http, interleaved rounds.

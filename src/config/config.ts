@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Type, type Static } from 'typebox';
-import { Value } from 'typebox/value';
+import { compileCheck } from '../shared/schema-check.js';
 import { DEFAULT_CADENCE_CRONS, checkCron } from '../manifest/cron.js';
 import { isValidTimeZone } from '../manifest/timezone.js';
 import type { Cadence } from '../manifest/types.js';
@@ -98,9 +98,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const value = env[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }
-  const firstError = Value.Errors(EnvSchema, raw)[0];
+  const firstError = compileCheck(EnvSchema).problems(raw)[0];
   if (firstError) {
-    const variable = firstError.instancePath.replace(/^\//, '') as keyof Env;
+    const variable = firstError.path.replace(/^\//, '') as keyof Env;
     throw new ConfigError(variable, `${HUMAN_RULES[variable] ?? firstError.message} (got ${JSON.stringify(raw[variable])})`);
   }
   const e = raw as Env;

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { Value } from 'typebox/value';
+import { compileCheck } from '../shared/schema-check.js';
 import type { RosterRepo, SkippedRepo } from './types.js';
 
 /** Printable text without control characters: slugs and domains end up in logs and task names. */
@@ -19,6 +19,7 @@ export const RosterEntrySchema = Type.Object(
   },
   { additionalProperties: true },
 );
+const rosterEntry = compileCheck(RosterEntrySchema);
 
 export interface ParsedRoster {
   entries: number;
@@ -58,10 +59,11 @@ export function parseRoster(document: unknown): ParsedRoster | undefined {
   const skipped: SkippedRepo[] = [];
   const seen = new Set<string>();
   items.forEach((entry, index) => {
-    if (!Value.Check(RosterEntrySchema, entry)) {
-      const problems = Value.Errors(RosterEntrySchema, entry)
+    if (!rosterEntry.check(entry)) {
+      const problems = rosterEntry
+        .problems(entry)
         .slice(0, 3)
-        .map((e) => `${e.instancePath || '/'} ${e.message}`);
+        .map((e) => `${e.path || '/'} ${e.message}`);
       skipped.push({
         repo: entryLabel(entry, index),
         reason: 'roster_entry_invalid',
