@@ -85,7 +85,7 @@ class Collector {
   readonly warnings: Diagnostic[] = [];
   /** Set once MAX_DIAGNOSTICS errors or warnings were collected; later ones are not listed. */
   truncated = false;
-  /** Cadence checks left: each new cron costs a year of fire times to classify. */
+  /** Cadence checks left: bounds the warning-only classification per manifest. */
   mismatchBudget = MAX_MISMATCH_CHECKS;
 
   constructor(
@@ -159,11 +159,7 @@ function keyText(pair: Pair): string {
   return String(key);
 }
 
-/**
- * Walks a mapping's pairs, reporting duplicate keys (with both locations) and
- * handing each pair to `visit`. PyYAML silently kept the last of duplicates;
- * here every occurrence is still validated so all problems surface at once.
- */
+/** A `<<` merge key (the yaml package marks it with a symbol value). */
 const isMergePair = (pair: Pair): boolean => isScalar(pair.key) && typeof pair.key.value === 'symbol';
 
 /**
