@@ -30,6 +30,13 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  private readonly bundleCache = new Counter({
+    name: 'kaizen_bundle_cache_total',
+    help: 'Prepare bundles by cache outcome: hit (no file changed), miss (rendered), bypass (explicit now or include=event).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   private readonly discoverDuration = new Histogram({
     name: 'kaizen_discover_duration_seconds',
     help: 'Duration of discover runs, by roster source and outcome.',
@@ -56,8 +63,9 @@ export class ServiceMetrics {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'kaizen_' });
   }
 
-  bundlePrepared(format: 'json' | 'markdown'): void {
+  bundlePrepared(format: 'json' | 'markdown', cache: 'hit' | 'miss' | 'bypass'): void {
     this.bundles.inc({ format });
+    this.bundleCache.inc({ outcome: cache });
   }
 
   discoverFinished(source: string, outcome: 'ok' | 'error', seconds: number): void {

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { FingerprintCache, fingerprint } from '../repo/fingerprint.js';
+import type { RepoRoots } from '../repo/roots.js';
+import { TurnBatch } from '../shared/turn-batch.js';
 import { buildBundle, type BundleSources } from './bundle.js';
 import { buildPreparedEvent, type BundleFormat } from './event.js';
 import { renderMarkdown } from './markdown.js';
@@ -9,11 +11,20 @@ export type Include = 'pointers' | 'event';
 
 export interface RenderedBundle {
   format: BundleFormat;
-  body: string;
+  /** UTF-8 bytes, encoded once so a cached bundle is written as is. */
+  body: Buffer;
   /** Strong validator of `body`. */
   etag: string;
   /** Epoch ms after which the body is stale even if no file changed (date or next run moved). */
   validUntil: number;
+}
+
+/** hit: served from the cache; miss: rendered (and kept unless a file was racy); bypass: never cacheable (explicit `now`, include=event). */
+export type CacheOutcome = 'hit' | 'miss' | 'bypass';
+
+export interface Prepared {
+  bundle: RenderedBundle;
+  cache: CacheOutcome;
 }
 
 export interface RenderOptions {
@@ -23,24 +34,35 @@ export interface RenderOptions {
   now?: Date;
 }
 
-const etagOf = (body: string): string => `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
+const etagOf = (body: Buffer): string => `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
 
 const nextUtcMidnight = (t: number): number => (Math.floor(t / 86_400_000) + 1) * 86_400_000;
 
 /**
  * Renders prepare bundles. The result for a (repo, agent, format, include) is
  * kept while every file that went into it is unchanged (one stat each), and
- * until the UTC date or the agent's next run moves on, so a burst of prepare
- * calls costs a few stats each while an edited file still shows in the very
- * next response.
+ * until the UTC date or the agent's next run moves on. Calls that arrive in
+ * the same event-loop turn are answered together and share those stats (see
+ * TurnBatch), so a burst of prepare calls costs a few stats in all while an
+ * edited file still shows in the very next response.
  */
 export class PreparedBundles {
   private readonly cache = new FingerprintCache<RenderedBundle>(5_000);
+  private readonly batch = new TurnBatch();
 
   constructor(
+    private readonly roots: RepoRoots,
     private readonly sources: BundleSources,
     private readonly prepareCommandTemplate: string,
   ) {}
+
+  /** Resolves `target` inside the repo roots and renders the bundle, batched with this turn's other calls. */
+  prepare(target: string, agent: string, options: RenderOptions): Promise<Prepared> {
+    return this.batch.run(() => {
+      const repoRoot = this.batch.memoize(`target\u0000${target}`, () => this.roots.resolveRepo(target));
+      return this.render(repoRoot, agent, options);
+    });
+  }
 
   /** Every file a bundle for `agent` in `repoRoot` is built from. */
   private inputs(repoRoot: string, agent: string): string[] {
@@ -57,30 +79,33 @@ export class PreparedBundles {
     ];
   }
 
-  render(repoRoot: string, agent: string, options: RenderOptions): RenderedBundle {
+  render(repoRoot: string, agent: string, options: RenderOptions): Prepared {
     // An explicit `now` or an event (which carries its own timestamp) is never cached.
     const cacheable = options.now === undefined && !options.include.has('event');
     const key = `${repoRoot}\u0000${agent}\u0000${options.format}\u0000${options.include.has('pointers')}`;
     const started = Date.now();
-    const signature = cacheable ? fingerprint(this.inputs(repoRoot, agent), started) : undefined;
+    const signature = cacheable
+      ? this.batch.memoize(`inputs\u0000${repoRoot}\u0000${agent}`, () => fingerprint(this.inputs(repoRoot, agent), started))
+      : undefined;
     const cached = this.cache.get(key, signature);
-    if (cached && started < cached.validUntil) return cached;
+    if (cached && started < cached.validUntil) return { bundle: cached, cache: 'hit' };
 
     const now = options.now ?? new Date(started);
     const bundle = buildBundle(repoRoot, agent, this.sources, { now, inlinePointers: options.include.has('pointers') });
-    let body: string;
+    let text: string;
     if (options.format === 'markdown') {
-      body = renderMarkdown(bundle);
+      text = renderMarkdown(bundle);
     } else {
-      body = JSON.stringify(bundle);
+      text = JSON.stringify(bundle);
       if (options.include.has('event')) {
-        const event = buildPreparedEvent(bundle, { format: 'json', bytes: Buffer.byteLength(body), occurredAt: now, prepareCommandTemplate: this.prepareCommandTemplate });
-        body = JSON.stringify({ ...bundle, event });
+        const event = buildPreparedEvent(bundle, { format: 'json', bytes: Buffer.byteLength(text), occurredAt: now, prepareCommandTemplate: this.prepareCommandTemplate });
+        text = JSON.stringify({ ...bundle, event });
       }
     }
+    const body = Buffer.from(text);
     const nextRun = bundle.schedule?.next_run ? Date.parse(bundle.schedule.next_run) : Infinity;
     const rendered: RenderedBundle = { format: options.format, body, etag: etagOf(body), validUntil: Math.min(nextUtcMidnight(now.getTime()), nextRun) };
     this.cache.set(key, signature, rendered);
-    return rendered;
+    return { bundle: rendered, cache: cacheable ? 'miss' : 'bypass' };
   }
 }

@@ -65,7 +65,7 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
 
 export const prepareRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   const { roots, agents, defaults, manifests, config } = services;
-  const bundles = new PreparedBundles({ agents, defaults, manifests }, config.prepareCommand);
+  const bundles = new PreparedBundles(roots, { agents, defaults, manifests }, config.prepareCommand);
 
   app.get('/v1/prepare/:agent', {
     schema: {
@@ -111,15 +111,14 @@ export const prepareRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       throw new ServiceError('invalid_include', 400, 'Invalid include', 'include=event applies to JSON bundles; ask for format=json.');
     }
     const now = request.query.now === undefined ? undefined : parseNow(request.query.now);
-    const repoRoot = roots.resolveRepo(request.query.target);
-    const { body, etag } = bundles.render(repoRoot, agent, { format, include, ...(now ? { now } : {}) });
+    const { bundle, cache } = await bundles.prepare(request.query.target, agent, { format, include, ...(now ? { now } : {}) });
+    const { body, etag } = bundle;
 
-    services.metrics.bundlePrepared(format);
+    services.metrics.bundlePrepared(format, cache);
     reply.header('etag', etag).header('vary', 'Accept').header('cache-control', 'no-cache');
     if (matches(request.headers['if-none-match'], etag)) return reply.code(304).send(undefined as unknown as null);
     return reply
       .type(format === 'markdown' ? 'text/markdown; charset=utf-8' : 'application/json; charset=utf-8')
-      .serializer((payload: unknown) => payload as string)
       .send(body);
   });
 };

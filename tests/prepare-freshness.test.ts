@@ -1,0 +1,141 @@
+import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { Agent, request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RACY_WINDOW_MS } from '../src/repo/fingerprint.js';
+import { tempFleet, testApp, type TempDir } from './helpers/fleet.js';
+
+/**
+ * The prepare cache must never cost freshness: whatever was on disk when a
+ * request was sent is what it gets back. These tests run without an explicit
+ * `now` (which would bypass the cache) and wait out the racy window once, so
+ * the cache is really in use; the cache counters in /metrics prove it.
+ */
+
+const MANIFEST = 'version: "1"\ntimezone: UTC\nagents:\n  coach: { cadence: weekly, cron: "0 9 * * 1" }\n';
+const EXECUTION = '{"timestamp":"2026-01-01T00:00:00Z","success":true,"time":10,"quality":0.5}\n';
+const REPOS = ['burst', 'turn', 'memory', 'prompt', 'metrics', 'schedule', 'pointer', 'socket'];
+
+let fleet: TempDir;
+let app: FastifyInstance;
+
+const file = (repo: string, relative: string) => path.join(fleet.dir, repo, relative);
+const prepare = (repo: string) => app.inject({ url: `/v1/prepare/coach?target=${repo}` });
+
+async function cacheCounts(): Promise<Record<string, number>> {
+  const text = (await app.inject('/metrics')).body;
+  const counts: Record<string, number> = { hit: 0, miss: 0, bypass: 0 };
+  for (const [, outcome, value] of text.matchAll(/^kaizen_bundle_cache_total\{outcome="(\w+)"\} (\d+)$/gm)) counts[outcome!] = Number(value);
+  return counts;
+}
+
+/** Requests the bundle until it comes from the cache, so the next edit is checked against a cached signature. */
+async function primed(repo: string) {
+  await prepare(repo);
+  const before = await cacheCounts();
+  const res = await prepare(repo);
+  expect((await cacheCounts()).hit).toBe(before.hit + 1);
+  return res.json();
+}
+
+beforeAll(async () => {
+  fleet = tempFleet(
+    Object.fromEntries(
+      REPOS.map((name) => [
+        name,
+        {
+          '.kaizen/schedule.yml': MANIFEST,
+          '.kaizen/agents/coach/memory.md': 'memory v1\n',
+          '.kaizen/metrics/coach/executions.jsonl': EXECUTION,
+          'agents/agent-coach.md': 'prompt v1\n',
+          'SCOPE.md': '# Scope\n',
+        },
+      ]),
+    ),
+  );
+  app = await testApp({ KAIZEN_REPO_ROOTS: fleet.dir });
+  // Files younger than the racy window are never cached; let them age once.
+  await new Promise((resolve) => setTimeout(resolve, RACY_WINDOW_MS + 100));
+});
+
+afterAll(async () => {
+  await app.close();
+  fleet.cleanup();
+});
+
+describe('the prepare cache', () => {
+  it('answers a burst of concurrent calls from one render', async () => {
+    const before = await cacheCounts();
+    const responses = await Promise.all(Array.from({ length: 20 }, () => prepare('burst')));
+    const after = await cacheCounts();
+    expect(responses.every((r) => r.statusCode === 200 && r.body === responses[0]!.body)).toBe(true);
+    expect(after.miss - before.miss).toBeLessThanOrEqual(1);
+    expect(after.hit - before.hit).toBeGreaterThanOrEqual(19);
+  });
+
+  it('a request sent after an edit sees it, even when it lands in the same turn as one sent before', async () => {
+    await primed('turn');
+    const early = prepare('turn');
+    writeFileSync(file('turn', '.kaizen/agents/coach/memory.md'), 'memory v2\n');
+    const late = prepare('turn');
+    expect((await late).json().memory).toBe('memory v2\n');
+    // the earlier one may see either version, but never anything else
+    expect(['memory v1\n', 'memory v2\n']).toContain((await early).json().memory);
+    expect((await prepare('turn')).json().memory).toBe('memory v2\n');
+  });
+
+  it('edits made after a bundle was cached show once they are older than the racy window', async () => {
+    const before = {
+      memory: await primed('memory'),
+      prompt: await primed('prompt'),
+      metrics: await primed('metrics'),
+      schedule: await primed('schedule'),
+      pointer: await primed('pointer'),
+    };
+    expect(before.memory.memory).toBe('memory v1\n');
+    expect(before.prompt.agent_prompt).toBe('prompt v1\n');
+    expect(before.metrics.metrics_summary.executions).toBe(1);
+    expect(before.schedule.schedule.cron).toBe('0 9 * * 1');
+    expect(before.pointer.pointers.scope).toBe(file('pointer', 'SCOPE.md'));
+
+    // Same-size edits, an append, a changed manifest and a deleted pointer.
+    writeFileSync(file('memory', '.kaizen/agents/coach/memory.md'), 'memory v2\n');
+    writeFileSync(file('prompt', 'agents/agent-coach.md'), 'prompt v2\n');
+    appendFileSync(file('metrics', '.kaizen/metrics/coach/executions.jsonl'), EXECUTION.replace('01-01', '01-08'));
+    writeFileSync(file('schedule', '.kaizen/schedule.yml'), MANIFEST.replace('0 9 * * 1', '0 7 * * 1'));
+    rmSync(file('pointer', 'SCOPE.md'));
+    await new Promise((resolve) => setTimeout(resolve, RACY_WINDOW_MS + 100));
+
+    const counts = await cacheCounts();
+    expect((await prepare('memory')).json().memory).toBe('memory v2\n');
+    expect((await prepare('prompt')).json().agent_prompt).toBe('prompt v2\n');
+    expect((await prepare('metrics')).json().metrics_summary.executions).toBe(2);
+    expect((await prepare('schedule')).json().schedule.cron).toBe('0 7 * * 1');
+    expect((await prepare('pointer')).json().pointers.scope).toBeUndefined();
+    // every one of them was rendered anew, none served from the cache
+    expect((await cacheCounts()).miss - counts.miss).toBe(5);
+  });
+
+  it('over real sockets: of a burst in flight, every request sent after an edit sees it', async () => {
+    await primed('socket');
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = app.server.address() as AddressInfo;
+    const dispatcher = new Agent({ connections: 50 });
+    const get = async () => {
+      const res = await request(`http://127.0.0.1:${port}/v1/prepare/coach?target=socket`, { dispatcher });
+      expect(res.statusCode).toBe(200);
+      return ((await res.body.json()) as { memory: string }).memory;
+    };
+    try {
+      const sentBefore = Array.from({ length: 25 }, get);
+      writeFileSync(file('socket', '.kaizen/agents/coach/memory.md'), 'memory v2\n');
+      const sentAfter = await Promise.all(Array.from({ length: 25 }, get));
+      expect(sentAfter).toEqual(Array(25).fill('memory v2\n'));
+      for (const memory of await Promise.all(sentBefore)) expect(['memory v1\n', 'memory v2\n']).toContain(memory);
+    } finally {
+      await dispatcher.close();
+    }
+  });
+});
