@@ -1,5 +1,7 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+type HttpLabel = 'method' | 'route' | 'status';
+
 /**
  * The service's Prometheus metrics, one registry per service instance (tests
  * build many apps in one process). The core records domain events through the
@@ -8,14 +10,14 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 export class ServiceMetrics {
   readonly registry = new Registry();
 
-  readonly httpRequests = new Counter({
+  private readonly httpRequests = new Counter({
     name: 'kaizen_http_requests_total',
     help: 'HTTP requests by method, route pattern and status code.',
     labelNames: ['method', 'route', 'status'] as const,
     registers: [this.registry],
   });
 
-  readonly httpDuration = new Histogram({
+  private readonly httpDuration = new Histogram({
     name: 'kaizen_http_request_duration_seconds',
     help: 'HTTP request duration by method, route pattern and status code.',
     labelNames: ['method', 'route', 'status'] as const,
@@ -61,6 +63,21 @@ export class ServiceMetrics {
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'kaizen_' });
+  }
+
+  /** Children per label set, so a request costs a map lookup instead of hashing its labels twice. */
+  private readonly httpSeries = new Map<string, { count: Counter.Internal; duration: Histogram.Internal<HttpLabel> }>();
+
+  httpRequestDone(method: string, route: string, status: number, seconds: number): void {
+    const key = `${method} ${status} ${route}`;
+    let series = this.httpSeries.get(key);
+    if (!series) {
+      const labels = { method, route, status: String(status) };
+      series = { count: this.httpRequests.labels(labels), duration: this.httpDuration.labels(labels) };
+      this.httpSeries.set(key, series);
+    }
+    series.count.inc();
+    series.duration.observe(seconds);
   }
 
   bundlePrepared(format: 'json' | 'markdown', cache: 'hit' | 'miss' | 'bypass'): void {

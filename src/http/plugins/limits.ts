@@ -27,13 +27,14 @@ export const limitsPlugin = fp(async (app: FastifyInstance, opts: LimitsOptions)
   });
   // Responses that finish while draining close their connection, so a
   // keep-alive client cannot hold the server open past its grace period.
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
+    done(null, payload);
   });
-  app.addHook('onRequest', async (request, reply) => {
-    if (!closing) return;
+  app.addHook('onRequest', (_request, reply, done) => {
+    if (!closing) return done();
     reply.header('retry-after', String(RETRY_AFTER_S)).header('connection', 'close');
-    return sendProblem(reply, problemDocument(503, 'shutting_down', 'The service is shutting down; retry against another instance.', 'Service unavailable'));
+    sendProblem(reply, problemDocument(503, 'shutting_down', 'The service is shutting down; retry against another instance.', 'Service unavailable'));
   });
 
   if (opts.maxEventLoopDelayMs > 0) {

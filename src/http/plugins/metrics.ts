@@ -5,11 +5,10 @@ import type { ServiceMetrics } from '../../observability/metrics.js';
 
 /** Request counts and durations per route pattern, and GET /metrics in the Prometheus text format. */
 export const metricsPlugin = fp(async (app: FastifyInstance, { metrics }: { metrics: ServiceMetrics }) => {
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     // The route pattern, not the URL, keeps label cardinality bounded.
-    const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
-    metrics.httpRequests.inc(labels);
-    metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+    metrics.httpRequestDone(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    done();
   });
 
   app.get('/metrics', {
