@@ -12,7 +12,7 @@ import { createServer as createNetServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { request } from 'undici';
+import { Agent, request as undiciRequest } from 'undici';
 import { HOST_NAME, writeDiscoverFleet, writePrepareRepo } from './fleet.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,6 +31,17 @@ const TARGETS = {
   peakRssMb: 150,
   spawnSpeedup: 100,
 };
+
+// Phases are minutes apart: a socket left idle across one could be closed by
+// the server just as it is reused, so idle sockets are dropped after a second.
+const client = new Agent({ keepAliveTimeout: 1_000, keepAliveMaxTimeout: 1_000 });
+const request = (url: string) => undiciRequest(url, { dispatcher: client });
+
+/** Children still running when the bench ends, failed or not. */
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGTERM');
+});
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -63,6 +74,8 @@ async function waitFor(url: string, timeoutMs = 15_000): Promise<void> {
 
 function start(command: string, args: string[], extraEnv: Record<string, string> = {}): ChildProcess {
   const child = spawn(command, args, { cwd: ROOT, env: { ...env, ...extraEnv }, stdio: ['ignore', 'ignore', 'inherit'] });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
   child.on('error', (err) => {
     throw err;
   });
@@ -201,6 +214,7 @@ async function main(): Promise<void> {
   service.kill('SIGTERM');
   for (const raw of raws) raw.kill('SIGTERM');
   hub.close();
+  await client.close();
   rmSync(work, { recursive: true, force: true });
 
   const summary = (xs: LoadResult[]) => ({ rps: median(xs.map((x) => x.rps)), p50: median(xs.map((x) => x.p50)), p99: median(xs.map((x) => x.p99)), errors: xs.reduce((n, x) => n + x.errors + x.non2xx, 0) });
