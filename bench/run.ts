@@ -12,7 +12,7 @@ import { createServer as createNetServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Agent, request as undiciRequest } from 'undici';
+import { request as undiciRequest } from 'undici';
 import { HOST_NAME, writeDiscoverFleet, writePrepareRepo } from './fleet.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -32,10 +32,9 @@ const TARGETS = {
   spawnSpeedup: 100,
 };
 
-// Phases are minutes apart: a socket left idle across one could be closed by
-// the server just as it is reused, so idle sockets are dropped after a second.
-const client = new Agent({ keepAliveTimeout: 1_000, keepAliveMaxTimeout: 1_000 });
-const request = (url: string) => undiciRequest(url, { dispatcher: client });
+// A connection per call: this process blocks for minutes in autocannon runs,
+// so a kept-alive socket could be closed by the server unseen and fail on reuse.
+const request = (url: string) => undiciRequest(url, { reset: true });
 
 /** Children still running when the bench ends, failed or not. */
 const children = new Set<ChildProcess>();
@@ -214,7 +213,6 @@ async function main(): Promise<void> {
   service.kill('SIGTERM');
   for (const raw of raws) raw.kill('SIGTERM');
   hub.close();
-  await client.close();
   rmSync(work, { recursive: true, force: true });
 
   const summary = (xs: LoadResult[]) => ({ rps: median(xs.map((x) => x.rps)), p50: median(xs.map((x) => x.p50)), p99: median(xs.map((x) => x.p99)), errors: xs.reduce((n, x) => n + x.errors + x.non2xx, 0) });
