@@ -24,11 +24,10 @@ let app: FastifyInstance;
 const file = (repo: string, relative: string) => path.join(fleet.dir, repo, relative);
 const prepare = (repo: string) => app.inject({ url: `/v1/prepare/coach?target=${repo}` });
 
-async function cacheCounts(): Promise<Record<string, number>> {
+async function cacheCounts(): Promise<{ hit: number; miss: number; bypass: number }> {
   const text = (await app.inject('/metrics')).body;
-  const counts: Record<string, number> = { hit: 0, miss: 0, bypass: 0 };
-  for (const [, outcome, value] of text.matchAll(/^kaizen_bundle_cache_total\{outcome="(\w+)"\} (\d+)$/gm)) counts[outcome!] = Number(value);
-  return counts;
+  const count = (outcome: string) => Number(new RegExp(`^kaizen_bundle_cache_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+  return { hit: count('hit'), miss: count('miss'), bypass: count('bypass') };
 }
 
 /** Requests the bundle until it comes from the cache, so the next edit is checked against a cached signature. */
