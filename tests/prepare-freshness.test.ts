@@ -4,8 +4,10 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PreparedBundles, type RenderOptions } from '../src/prepare/render.js';
 import { RACY_WINDOW_MS } from '../src/repo/fingerprint.js';
-import { tempFleet, testApp, type TempDir } from './helpers/fleet.js';
+import { createServices } from '../src/services.js';
+import { tempFleet, testApp, testConfig, type TempDir } from './helpers/fleet.js';
 
 /**
  * The prepare cache must never cost freshness: whatever was on disk when a
@@ -16,7 +18,7 @@ import { tempFleet, testApp, type TempDir } from './helpers/fleet.js';
 
 const MANIFEST = 'version: "1"\ntimezone: UTC\nagents:\n  coach: { cadence: weekly, cron: "0 9 * * 1" }\n';
 const EXECUTION = '{"timestamp":"2026-01-01T00:00:00Z","success":true,"time":10,"quality":0.5}\n';
-const REPOS = ['burst', 'turn', 'memory', 'prompt', 'metrics', 'schedule', 'pointer', 'socket'];
+const REPOS = ['burst', 'turn', 'batch', 'memory', 'prompt', 'metrics', 'schedule', 'pointer', 'socket'];
 
 let fleet: TempDir;
 let app: FastifyInstance;
@@ -85,6 +87,22 @@ describe('the prepare cache', () => {
     expect((await prepare('turn')).json().memory).toBe('memory v2\n');
   });
 
+  it('a batch looks at the disk only after every call in it was made: one queued before an edit in the same turn sees it too', async () => {
+    const services = createServices(testConfig({ KAIZEN_REPO_ROOTS: fleet.dir }));
+    const bundles = new PreparedBundles(services.roots, { agents: services.agents, defaults: services.defaults, manifests: services.manifests }, '');
+    const options: RenderOptions = { format: 'json', include: new Set() };
+    const memoryOf = async (prepared: ReturnType<PreparedBundles['prepare']>) => (JSON.parse((await prepared).bundle.body.toString()) as { memory: string }).memory;
+    await bundles.prepare('batch', 'coach', options);
+    expect((await bundles.prepare('batch', 'coach', options)).cache).toBe('hit');
+
+    // Both calls are queued synchronously, so they share one batch; it runs after the edit.
+    const queuedBefore = bundles.prepare('batch', 'coach', options);
+    writeFileSync(file('batch', '.kaizen/agents/coach/memory.md'), 'memory v2\n');
+    const queuedAfter = bundles.prepare('batch', 'coach', options);
+    expect(await memoryOf(queuedAfter)).toBe('memory v2\n');
+    expect(await memoryOf(queuedBefore)).toBe('memory v2\n');
+  });
+
   it('edits made after a bundle was cached show once they are older than the racy window', async () => {
     const before = {
       memory: await primed('memory'),
@@ -117,7 +135,7 @@ describe('the prepare cache', () => {
     expect((await cacheCounts()).miss - counts.miss).toBe(5);
   });
 
-  it('over real sockets: of a burst in flight, every request sent after an edit sees it', async () => {
+  it('over real sockets: with a burst in flight, every request sent after an edit sees it', async () => {
     await primed('socket');
     await app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = app.server.address() as AddressInfo;

@@ -1,7 +1,5 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-type HttpLabel = 'method' | 'route' | 'status';
-
 /**
  * The service's Prometheus metrics, one registry per service instance (tests
  * build many apps in one process). The core records domain events through the
@@ -65,19 +63,10 @@ export class ServiceMetrics {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'kaizen_' });
   }
 
-  /** Children per label set, so a request costs a map lookup instead of hashing its labels twice. */
-  private readonly httpSeries = new Map<string, { count: Counter.Internal; duration: Histogram.Internal<HttpLabel> }>();
-
   httpRequestDone(method: string, route: string, status: number, seconds: number): void {
-    const key = `${method} ${status} ${route}`;
-    let series = this.httpSeries.get(key);
-    if (!series) {
-      const labels = { method, route, status: String(status) };
-      series = { count: this.httpRequests.labels(labels), duration: this.httpDuration.labels(labels) };
-      this.httpSeries.set(key, series);
-    }
-    series.count.inc();
-    series.duration.observe(seconds);
+    const labels = { method, route, status: String(status) };
+    this.httpRequests.inc(labels);
+    this.httpDuration.observe(labels, seconds);
   }
 
   bundlePrepared(format: 'json' | 'markdown', cache: 'hit' | 'miss' | 'bypass'): void {

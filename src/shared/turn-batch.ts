@@ -12,7 +12,8 @@ import { setImmediate } from 'node:timers';
  * then: sharing it loses no freshness, unlike a time-based cache.
  *
  * Jobs queued while a batch runs go to the next turn's batch. The memo is
- * emptied when a batch ends and is not used outside one.
+ * emptied when a batch ends and is not used outside one, so jobs must be
+ * synchronous: work continued after an await would run outside the batch.
  */
 export class TurnBatch {
   private queue: Array<() => void> = [];

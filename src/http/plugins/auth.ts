@@ -27,14 +27,14 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { tokens: readon
   });
 
   if (accepted.length === 0) return;
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     // The matched route, not the raw URL: encoded forms of /v1 cannot slip past.
-    if (!request.routeOptions.url?.startsWith('/v1/')) return;
+    if (!request.routeOptions.url?.startsWith('/v1/')) return done();
     const header = request.headers.authorization;
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match) {
       reply.header('www-authenticate', 'Bearer realm="kaizen-schedule"');
-      throw unauthorized('This route requires an Authorization: Bearer <token> header.');
+      return done(unauthorized('This route requires an Authorization: Bearer <token> header.'));
     }
     const presented = digest(match[1]!);
     // Compare against every token (no early exit) to keep timing uniform.
@@ -42,7 +42,8 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { tokens: readon
     for (const token of accepted) ok = timingSafeEqual(presented, token) || ok;
     if (!ok) {
       reply.header('www-authenticate', 'Bearer realm="kaizen-schedule", error="invalid_token"');
-      throw unauthorized('The bearer token is not valid.');
+      return done(unauthorized('The bearer token is not valid.'));
     }
+    done();
   });
 }, { name: 'auth' });
