@@ -16,7 +16,6 @@ export interface AgentPrompt extends AgentInfo {
   bytes: number;
   /** Absolute path of the file the prompt came from. */
   path: string;
-  mtimeMs: number;
 }
 
 /** Prompts larger than this are refused; real ones are a few KiB. */
@@ -101,11 +100,11 @@ export class AgentRegistry {
     const file = `agent-${name}.md`;
     if (repoRoot) {
       const installed = readRepoFile(repoRoot, path.join('agents', file), MAX_PROMPT_BYTES);
-      if (installed.status === 'ok') return { name, source: 'installed', text: installed.text, bytes: installed.bytes, path: installed.path, mtimeMs: installed.mtimeMs };
+      if (installed.status === 'ok') return { name, source: 'installed', text: installed.text, bytes: installed.bytes, path: installed.path };
     }
     if (!this.packagedFiles.has(name)) return undefined;
     const packaged = readRepoFile(this.packagedDir, file, MAX_PROMPT_BYTES);
     if (packaged.status !== 'ok') return undefined;
-    return { name, source: 'packaged', text: packaged.text, bytes: packaged.bytes, path: packaged.path, mtimeMs: packaged.mtimeMs };
+    return { name, source: 'packaged', text: packaged.text, bytes: packaged.bytes, path: packaged.path };
   }
 }

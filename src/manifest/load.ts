@@ -6,7 +6,7 @@ import { validateManifest, type ValidateOptions } from './validate.js';
 
 export type RepoManifest =
   | { status: 'missing'; path: string }
-  | { status: 'loaded'; path: string; result: ValidationResult; mtimeMs: number };
+  | { status: 'loaded'; path: string; result: ValidationResult };
 
 /**
  * Reads and validates `<repo>/.kaizen/schedule.yml`. A manifest that is a link
@@ -25,7 +25,6 @@ export function loadRepoManifest(repoRoot: string, options: ValidateOptions): Re
       return {
         status: 'loaded',
         path: file.path,
-        mtimeMs: 0,
         result: {
           valid: false,
           warnings: [],
@@ -40,6 +39,6 @@ export function loadRepoManifest(repoRoot: string, options: ValidateOptions): Re
         },
       };
     case 'ok':
-      return { status: 'loaded', path: file.path, mtimeMs: file.mtimeMs, result: validateManifest(file.text, options) };
+      return { status: 'loaded', path: file.path, result: validateManifest(file.text, options) };
   }
 }

@@ -20,7 +20,6 @@ export type RepoFile =
       /** Size of the whole file. */
       size: number;
       truncated: boolean;
-      mtimeMs: number;
     }
   | Unusable
   | { status: 'too_large'; path: string; bytes: number; limit: number };
@@ -94,7 +93,6 @@ export function readRepoFile(repoRoot: string, relative: string, limit: number, 
       bytes,
       size: Math.max(stat.size, filled),
       truncated,
-      mtimeMs: stat.mtimeMs,
     };
   } finally {
     closeSync(fd);
