@@ -207,14 +207,12 @@ describe('GET /v1/schedule/validation and GET /v1/schedule over the example flee
     expect(z.entries[0]!.next_runs).toEqual(['2026-11-30T09:00:00+01:00']);
     const offset = (await at('2026-11-30T09:00:00+01:00')).json<{ entries: Array<{ next_runs: string[] }> }>();
     expect(offset.entries[0]!.next_runs).toEqual(['2026-12-07T09:00:00+01:00']);
-    // The schema's date-time format answers most bad values (invalid_request) ...
-    for (const bad of ['yesterday', '2026-13-45', '2026-11-30', '2026-11-30T09:00:00', '']) {
-      const body = expectProblem(await at(bad), 400, (await at(bad)).json<{ code: string }>().code);
-      expect(['invalid_request', 'invalid_now']).toContain(body.code);
+    // The schema's date-time format catches most bad values, the route's own
+    // parse the rest (a leap second passes the format but is no instant): one code either way.
+    for (const bad of ['yesterday', '2026-13-45', '2026-11-30', '2026-11-30T09:00:00', '', '2026-06-30T23:59:60Z']) {
+      const body = expectProblem(await at(bad), 400, 'invalid_now');
+      expect(body.detail).toMatch(/ISO-8601/);
     }
-    expect((await at('yesterday')).json<{ code: string }>().code).toBe('invalid_request');
-    // ... and the route's own check the rest: a leap second passes the format but is no instant.
-    expectProblem(await at('2026-06-30T23:59:60Z'), 400, 'invalid_now');
   });
 
   it('without now, runs are in the future', async () => {

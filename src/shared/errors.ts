@@ -33,3 +33,6 @@ export const pathOutsideRoots = (what = 'target'): ServiceError =>
     'Path outside the repo roots',
     `The ${what} does not resolve inside any configured repo root.`,
   );
+
+/** Detail for a `now` query value that is not an ISO-8601 instant. */
+export const NOW_DETAIL = "'now' must be an ISO-8601 date-time with Z or an offset, e.g. 2026-11-30T08:00:00Z.";

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { ServiceError } from '../../shared/errors.js';
+import { NOW_DETAIL, ServiceError } from '../../shared/errors.js';
 import { fromServiceError, problemDocument, sendProblem, type ProblemDocument } from '../problem.js';
 
 /** Maps Fastify's own client errors to stable codes. */
@@ -28,13 +28,17 @@ const CLIENT_ERROR_CODES: Record<number, string> = {
 function toProblem(error: FastifyError): ProblemDocument | undefined {
   if (error instanceof ServiceError) return fromServiceError(error);
   if (error.validation) {
-    return problemDocument(400, 'invalid_request', `Invalid request: ${error.message}`, 'Invalid request', {
-      invalid_params: error.validation.map((v) => ({
-        in: error.validationContext ?? 'request',
-        path: v.instancePath || '/',
-        message: v.message ?? 'is invalid',
-      })),
-    });
+    const invalidParams = error.validation.map((v) => ({
+      in: error.validationContext ?? 'request',
+      path: v.instancePath || '/',
+      message: v.message ?? 'is invalid',
+    }));
+    // A bad `now` gets its own code whichever check caught it (the schema's
+    // date-time format or the route's parse), so callers can rely on one.
+    if (error.validationContext === 'querystring' && invalidParams.every((p) => p.path === '/now')) {
+      return problemDocument(400, 'invalid_now', NOW_DETAIL, 'Invalid now', { invalid_params: invalidParams });
+    }
+    return problemDocument(400, 'invalid_request', `Invalid request: ${error.message}`, 'Invalid request', { invalid_params: invalidParams });
   }
   const known = error.code ? FASTIFY_CODES[error.code] : undefined;
   if (known) return problemDocument(known.status, known.code, error.message, known.title);

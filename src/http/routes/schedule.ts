@@ -8,7 +8,7 @@ import { isValidTimeZone, suggestTimeZone } from '../../manifest/timezone.js';
 import { SCHEDULE_RELATIVE_PATH, type Manifest, type ValidationResult } from '../../manifest/types.js';
 import { validateManifest } from '../../manifest/validate.js';
 import type { Services } from '../../services.js';
-import { ServiceError } from '../../shared/errors.js';
+import { NOW_DETAIL, ServiceError } from '../../shared/errors.js';
 import { problemDocument, sendProblem } from '../problem.js';
 import { Diagnostic, Target, ValidationReport, problem, resolvedEntryProperties } from '../schemas/common.js';
 
@@ -199,7 +199,7 @@ export function parseNow(value: string | undefined): Date {
   if (value === undefined) return new Date();
   const parsed = new Date(value);
   if (Number.isNaN(parsed.getTime())) {
-    throw new ServiceError('invalid_now', 400, 'Invalid now', `'now' must be an ISO-8601 date-time, e.g. 2026-11-30T08:00:00Z.`);
+    throw new ServiceError('invalid_now', 400, 'Invalid now', NOW_DETAIL);
   }
   return parsed;
 }
