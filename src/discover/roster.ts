@@ -3,7 +3,7 @@ import { compileCheck } from '../shared/schema-check.js';
 import type { RosterRepo, SkippedRepo } from './types.js';
 
 /** Printable text without control characters: slugs and domains end up in logs and task names. */
-const PRINTABLE = '^[^\\u0000-\\u001f\\u007f]+$';
+export const PRINTABLE = '^[^\\u0000-\\u001f\\u007f]+$';
 
 /**
  * One repo object of the State Hub roster. Unknown members are allowed (the

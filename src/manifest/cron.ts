@@ -121,6 +121,25 @@ export function nextRuns(expr: string, timezone: string, from: Date, count: numb
   return [new Date(next)];
 }
 
+/**
+ * The fire times t with `from < t <= to`, in order, at most `limit` of them
+ * (pass a cap + 1 to learn that there are more without enumerating the rest).
+ * Steps the same compiled cron as nextRuns, so windows and next runs follow
+ * one set of DST rules.
+ */
+export function fireTimesBetween(expr: string, timezone: string, from: Date, to: Date, limit: number): Date[] {
+  const cron = compiledFor(expr.trim(), timezone);
+  const end = to.getTime();
+  const fires: Date[] = [];
+  let cursor: Date | null = from;
+  while (fires.length < limit) {
+    cursor = cron.nextRun(cursor);
+    if (!cursor || cursor.getTime() > end) break;
+    fires.push(cursor);
+  }
+  return fires;
+}
+
 const EXPECTED_DAYS_PER_YEAR: Record<Cadence, number> = { daily: 365, weekly: 52, monthly: 12 };
 const DAY_MS = 86_400_000;
 // A fixed, ordinary year keeps the classification deterministic.

@@ -6,6 +6,7 @@ import type { RepoManifests } from '../manifest/repo-manifests.js';
 import { locateRepoFile, readRepoFile, type LocatedFile, type RepoFile } from '../repo/files.js';
 import { ServiceError } from '../shared/errors.js';
 import { summarizeExecutions, type ComputedSummary } from './metrics.js';
+import { checkRun, type NamedRun, type RunClaim } from './run.js';
 
 /** Per-file read caps: far above real files, low enough to bound a request's memory. */
 export const LIMITS = {
@@ -54,6 +55,8 @@ export interface Bundle {
   prompt_source: AgentSource;
   metrics_source: 'summary_json' | 'executions_jsonl' | null;
   schedule: ScheduleInfo | null;
+  /** The run the call named (run_id + scheduled_for), checked against the schedule. */
+  run?: NamedRun;
   pointer_contents?: Partial<Record<PointerLabel, InlinedPointer>>;
   sizes: { agent_prompt: number; memory: number; metrics_summary: number };
   warnings: string[];
@@ -69,6 +72,8 @@ export interface BundleOptions {
   now: Date;
   /** Inline SCOPE.md / TODO.md (capped) besides pointing at them. */
   inlinePointers: boolean;
+  /** The run the call names; checked against the agent's entry (`run_mismatch` when it does not belong). */
+  run?: RunClaim;
 }
 
 export const sessionClose = (agent: string): string[] => [
@@ -183,6 +188,9 @@ export function buildBundle(repoRoot: string, agent: string, sources: BundleSour
     if (read.truncated) warnings.push(`${file} is ${read.size} bytes; only the first ${LIMITS.pointer} were inlined`);
   }
 
+  const schedule = scheduleFor(repoRoot, agent, sources, options.now, warnings);
+  const run = options.run ? checkRun(schedule, agent, options.run, path.basename(repoRoot)) : undefined;
+
   const summaryBytes = metrics.metrics_summary ? Buffer.byteLength(JSON.stringify(metrics.metrics_summary)) : 0;
   return {
     agent,
@@ -196,7 +204,8 @@ export function buildBundle(repoRoot: string, agent: string, sources: BundleSour
     session_close: sessionClose(agent),
     root: repoRoot,
     prompt_source: prompt.source,
-    schedule: scheduleFor(repoRoot, agent, sources, options.now, warnings),
+    schedule,
+    ...(run ? { run } : {}),
     ...(options.inlinePointers ? { pointer_contents: contents } : {}),
     sizes: { agent_prompt: prompt.bytes, memory: memoryFile.status === 'ok' ? memoryFile.bytes : 0, metrics_summary: summaryBytes },
     warnings,

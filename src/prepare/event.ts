@@ -22,6 +22,10 @@ export interface PreparedEvent {
     bytes: number;
   };
   session_close: string[];
+  /** The run the prepare call named (SPEC 4.1); `Nats-Msg-Id` is this id, so retried prepares of one run are stored once. */
+  run_id?: string;
+  /** Fire time of that run, ISO-8601 with the entry zone's offset. */
+  scheduled_for?: string;
 }
 
 export interface EventContext {
@@ -43,7 +47,7 @@ export function buildPreparedEvent(bundle: Bundle, ctx: EventContext): PreparedE
     root: bundle.root,
     agent: bundle.agent,
     cadence: bundle.schedule?.cadence ?? null,
-    prepare_command: renderPrepareCommand(ctx.prepareCommandTemplate, bundle.agent, bundle.root),
+    prepare_command: renderPrepareCommand(ctx.prepareCommandTemplate, bundle.agent, bundle.root, bundle.run),
     bundle: {
       format: ctx.format,
       agent_prompt_found: bundle.agent_prompt_found,
@@ -53,5 +57,6 @@ export function buildPreparedEvent(bundle: Bundle, ctx: EventContext): PreparedE
       bytes: ctx.bytes,
     },
     session_close: bundle.session_close,
+    ...(bundle.run ? { run_id: bundle.run.run_id, scheduled_for: bundle.run.scheduled_for } : {}),
   };
 }

@@ -36,7 +36,9 @@ export function performanceSummary(summary: Record<string, unknown> | null): str
 /** Renders a bundle in the seed's markdown layout, headings in the seed's order. */
 export function renderMarkdown(bundle: Bundle): string {
   const { agent } = bundle;
-  const out: string[] = [`# Scheduled Run Orientation: ${agent}`, `Project: ${bundle.project}`, `Generated: ${bundle.generated}`, ''];
+  const out: string[] = [`# Scheduled Run Orientation: ${agent}`, `Project: ${bundle.project}`, `Generated: ${bundle.generated}`];
+  if (bundle.run) out.push(`Run: ${bundle.run.run_id} (scheduled for ${bundle.run.scheduled_for})`);
+  out.push('');
 
   const performance = performanceSummary(bundle.metrics_summary);
   if (performance) out.push(performance);

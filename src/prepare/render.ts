@@ -6,6 +6,7 @@ import { TurnBatch } from '../shared/turn-batch.js';
 import { buildBundle, type BundleSources } from './bundle.js';
 import { buildPreparedEvent, type BundleFormat } from './event.js';
 import { renderMarkdown } from './markdown.js';
+import type { RunClaim } from './run.js';
 
 export type Include = 'pointers' | 'event';
 
@@ -32,6 +33,10 @@ export interface RenderOptions {
   include: ReadonlySet<Include>;
   /** An explicit instant (tests, replays); without it the current time is used. */
   now?: Date;
+  /** The run the call names (checked against the schedule, echoed in the bundle and event). */
+  run?: RunClaim;
+  /** Fleet slug for the event's `repo` (default: the directory name). */
+  repo?: string;
 }
 
 const etagOf = (body: Buffer): string => `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
@@ -80,8 +85,8 @@ export class PreparedBundles {
   }
 
   render(repoRoot: string, agent: string, options: RenderOptions): Prepared {
-    // An explicit `now` or an event (which carries its own timestamp) is never cached.
-    const cacheable = options.now === undefined && !options.include.has('event');
+    // An explicit `now`, an event (which carries its own timestamp) or a named run (one call per run) is never cached.
+    const cacheable = options.now === undefined && !options.include.has('event') && options.run === undefined;
     const key = `${repoRoot}\u0000${agent}\u0000${options.format}\u0000${options.include.has('pointers')}`;
     const started = Date.now();
     const signature = cacheable
@@ -91,14 +96,24 @@ export class PreparedBundles {
     if (cached && started < cached.validUntil) return { bundle: cached, cache: 'hit' };
 
     const now = options.now ?? new Date(started);
-    const bundle = buildBundle(repoRoot, agent, this.sources, { now, inlinePointers: options.include.has('pointers') });
+    const bundle = buildBundle(repoRoot, agent, this.sources, {
+      now,
+      inlinePointers: options.include.has('pointers'),
+      ...(options.run ? { run: options.run } : {}),
+    });
     let text: string;
     if (options.format === 'markdown') {
       text = renderMarkdown(bundle);
     } else {
       text = JSON.stringify(bundle);
       if (options.include.has('event')) {
-        const event = buildPreparedEvent(bundle, { format: 'json', bytes: Buffer.byteLength(text), occurredAt: now, prepareCommandTemplate: this.prepareCommandTemplate });
+        const event = buildPreparedEvent(bundle, {
+          format: 'json',
+          bytes: Buffer.byteLength(text),
+          occurredAt: now,
+          prepareCommandTemplate: this.prepareCommandTemplate,
+          ...(options.repo !== undefined ? { repo: options.repo } : {}),
+        });
         text = JSON.stringify({ ...bundle, event });
       }
     }

@@ -3,6 +3,8 @@ import { Type, type TSchema } from 'typebox';
 import { assertAgentName } from '../../agents/lookup.js';
 import type { BundleFormat } from '../../prepare/event.js';
 import { PreparedBundles, type Include } from '../../prepare/render.js';
+import { parseRunClaim } from '../../prepare/run.js';
+import { PRINTABLE } from '../../discover/roster.js';
 import type { Services } from '../../services.js';
 import { ServiceError } from '../../shared/errors.js';
 import { AgentName, Target, problem, resolvedEntryProperties } from '../schemas/common.js';
@@ -27,6 +29,15 @@ const BundleSchema = Type.Object(
     metrics_source: Nullable(Type.Union([Type.Literal('summary_json'), Type.Literal('executions_jsonl')])),
     schedule: Nullable(
       Type.Object({ ...resolvedEntryProperties, next_run: Nullable(Type.String({ description: 'ISO-8601 instant with the zone offset' })) }),
+    ),
+    run: Type.Optional(
+      Type.Object(
+        {
+          run_id: Type.String({ format: 'uuid', examples: ['3f0e7a43-8c1c-5b8e-9d36-1f3b0c7d2a51'] }),
+          scheduled_for: Type.String({ description: 'The fire time, ISO-8601 with the entry zone offset', examples: ['2026-12-07T09:00:00+01:00'] }),
+        },
+        { description: 'The run the call named with run_id and scheduled_for, checked against the schedule' },
+      ),
     ),
     pointer_contents: Type.Optional(Type.Object({ scope: Type.Optional(Inlined), todo: Type.Optional(Inlined) })),
     sizes: Type.Object({ agent_prompt: Type.Integer(), memory: Type.Integer(), metrics_summary: Type.Integer() }),
@@ -79,6 +90,11 @@ export const prepareRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
         format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('markdown')])),
         include: Type.Optional(Type.String({ maxLength: 64, description: 'Comma-separated: pointers, event' })),
         now: Type.Optional(Type.String({ format: 'date-time', description: 'Instant the bundle is prepared for (default: now); sets `generated` and the next run' })),
+        run_id: Type.Optional(Type.String({ maxLength: 64, description: "The run's id from discover (with scheduled_for): checked, then echoed as `run` and in the event" })),
+        scheduled_for: Type.Optional(Type.String({ maxLength: 64, description: "The run's fire time from discover (RFC 3339), with run_id" })),
+        repo: Type.Optional(
+          Type.String({ minLength: 1, maxLength: 200, pattern: PRINTABLE, description: "The fleet slug discover reported (default: the repo's directory name); the run_id is derived from it and the event carries it" }),
+        ),
       }),
       response: {
         200: {
@@ -89,7 +105,7 @@ export const prepareRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
           },
         } as unknown as TSchema,
         304: Type.Null({ description: 'Not modified: the If-None-Match ETag still matches' }),
-        400: problem('Malformed agent name (invalid_agent_name), include value or query'),
+        400: problem('Malformed agent name (invalid_agent_name), include value or query; run_id without scheduled_for or either malformed (invalid_run); a run that does not belong to this entry (run_mismatch)'),
         403: problem('target resolves outside the repo roots (path_outside_roots)'),
         404: problem('No such agent (unknown_agent, with known_agents and a hint) or repo (repo_not_found)'),
       },
@@ -111,7 +127,15 @@ export const prepareRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       throw new ServiceError('invalid_include', 400, 'Invalid include', 'include=event applies to JSON bundles; ask for format=json.');
     }
     const now = request.query.now === undefined ? undefined : parseNow(request.query.now);
-    const { bundle, cache } = await bundles.prepare(request.query.target, agent, { format, include, ...(now ? { now } : {}) });
+    const { repo } = request.query;
+    const run = parseRunClaim(request.query.run_id, request.query.scheduled_for, repo);
+    const { bundle, cache } = await bundles.prepare(request.query.target, agent, {
+      format,
+      include,
+      ...(now ? { now } : {}),
+      ...(run ? { run } : {}),
+      ...(repo !== undefined ? { repo } : {}),
+    });
     const { body, etag } = bundle;
 
     services.metrics.bundlePrepared(format, cache);
