@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/http/app.js';
 import type { DiscoverResult } from '../src/discover/types.js';
+import { runId } from '../src/shared/run-id.js';
 import { tempDir, tempFleet, testApp, testConfig, writeFiles, type TempDir } from './helpers/fleet.js';
 import { closedPortUrl, json, raw, startStateHub, type StateHubStandIn } from './helpers/state-hub.js';
 
@@ -127,6 +128,7 @@ describe('GET /v1/discover over a State Hub', () => {
         prepare_command: `kaizen-agentic schedule prepare coach --target ${at('valid')}`,
         prepare_url: `http://localhost:80/v1/prepare/coach?target=${encodeURIComponent(at('valid'))}`,
         next_run: '2026-03-09T09:00:00+01:00',
+        run_id: runId('valid', 'coach', new Date('2026-03-09T08:00:00Z')),
       },
     ]);
     expect(body.skipped).toHaveLength(1);

@@ -1,12 +1,16 @@
 import path from 'node:path';
-import { resolveEntry, upcomingRuns, type ScheduleDefaults } from '../manifest/entries.js';
+import { nextRuns } from '../manifest/cron.js';
+import { resolveEntry, type ScheduleDefaults } from '../manifest/entries.js';
 import type { RepoManifests } from '../manifest/repo-manifests.js';
 import type { Cadence } from '../manifest/types.js';
 import type { RepoRoots } from '../repo/roots.js';
+import { formatInZone } from '../manifest/timezone.js';
 import { ServiceError } from '../shared/errors.js';
-import { renderPrepareCommand } from '../shared/prepare-command.js';
+import { renderPrepareCommand, type CommandRun } from '../shared/prepare-command.js';
+import { runId } from '../shared/run-id.js';
 import { mapInSlices } from './pool.js';
 import type { DiscoverResult, RosterRepo, RosterSource, ScheduledRun, SkippedRepo } from './types.js';
+import { Slicer, WINDOW_LIMITS, firesInWindow, latestInWindow, tooManyRuns, type DueWindow } from './window.js';
 
 /** The part of a pino logger the resolver uses: one line per skipped repo. */
 export interface DiscoverLogger {
@@ -30,6 +34,8 @@ export interface DiscoverOptions {
   agent?: string;
   /** Reference instant for `next_run`. */
   now: Date;
+  /** A due window (SPEC 4.1): one run per fire time in it instead of one per entry. */
+  window?: DueWindow;
   /** Base of `prepare_url`: the public URL of this service, without a trailing slash. */
   baseUrl: string;
   log: DiscoverLogger;
@@ -40,8 +46,14 @@ type RepoOutcome =
   | { kind: 'not_opted_in' }
   | { kind: 'skipped'; skip: SkippedRepo; root?: string };
 
-export const prepareUrl = (baseUrl: string, agent: string, root: string): string =>
-  `${baseUrl}/v1/prepare/${encodeURIComponent(agent)}?target=${encodeURIComponent(root)}`;
+/** The run a windowed `prepare_url` names, with the slug its id was derived from. */
+interface UrlRun extends CommandRun {
+  repo: string;
+}
+
+export const prepareUrl = (baseUrl: string, agent: string, root: string, run?: UrlRun): string =>
+  `${baseUrl}/v1/prepare/${encodeURIComponent(agent)}?target=${encodeURIComponent(root)}` +
+  (run ? `&repo=${encodeURIComponent(run.repo)}&run_id=${run.run_id}&scheduled_for=${encodeURIComponent(run.scheduled_for)}` : '');
 
 const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -85,13 +97,17 @@ export async function discover(deps: DiscoverDeps, options: DiscoverOptions): Pr
   }
 
   runs.sort((a, b) => byCodeUnits(a.repo, b.repo) || byCodeUnits(a.agent, b.agent));
+  const scheduled = options.window ? await windowRuns(deps, options, options.window, runs) : runs;
   skipped.sort((a, b) => byCodeUnits(a.repo, b.repo) || byCodeUnits(a.reason, b.reason));
 
   return {
     generated_at: new Date().toISOString(),
     source: roster.source,
     host_name: deps.hostName,
-    scheduled_runs: runs,
+    ...(options.window
+      ? { window: { from: options.window.from.toISOString(), to: options.window.to.toISOString(), catchup: options.window.catchup } }
+      : {}),
+    scheduled_runs: scheduled,
     skipped,
     counts: {
       roster_entries: roster.entries,
@@ -99,7 +115,7 @@ export async function discover(deps: DiscoverDeps, options: DiscoverOptions): Pr
       opted_in: optedIn,
       not_opted_in: notOptedIn,
       skipped: skipped.length,
-      scheduled_runs: runs.length,
+      scheduled_runs: scheduled.length,
     },
   };
 }
@@ -148,6 +164,8 @@ function examineRepo(deps: DiscoverDeps, options: DiscoverOptions, repo: RosterR
     if (options.cadence !== undefined && entry.cadence !== options.cadence) continue;
     if (options.agent !== undefined && entry.agent !== options.agent) continue;
     const resolved = resolveEntry(manifest, entry, deps.defaults);
+    const next = nextRuns(resolved.cron, resolved.timezone, options.now, 1)[0];
+    const nextRun = next ? { run_id: runId(repo.slug, resolved.agent, next), scheduled_for: formatInZone(next, resolved.timezone) } : undefined;
     runs.push({
       repo: repo.slug,
       root,
@@ -157,10 +175,50 @@ function examineRepo(deps: DiscoverDeps, options: DiscoverOptions, repo: RosterR
       cron_source: resolved.cron_source,
       timezone: resolved.timezone,
       enabled: true,
-      prepare_command: renderPrepareCommand(deps.prepareCommand, resolved.agent, root),
+      prepare_command: renderPrepareCommand(deps.prepareCommand, resolved.agent, root, nextRun),
       prepare_url: prepareUrl(options.baseUrl, resolved.agent, root),
-      next_run: upcomingRuns(resolved, options.now, 1)[0] ?? null,
+      next_run: nextRun?.scheduled_for ?? null,
+      run_id: nextRun?.run_id ?? null,
     });
   }
   return { kind: 'runs', runs };
+}
+
+/**
+ * Expands each entry's run into one run per fire time in the window (or the
+ * latest one), sorted by fire time, then repo, then agent. Counts while it
+ * enumerates and stops at WINDOW_LIMITS.maxRuns + 1: a `* * * * *` entry is
+ * refused after that many fires, not after enumerating a month of minutes.
+ */
+async function windowRuns(deps: DiscoverDeps, options: DiscoverOptions, window: DueWindow, entries: ScheduledRun[]): Promise<ScheduledRun[]> {
+  const cap = WINDOW_LIMITS.maxRuns;
+  const slicer = new Slicer();
+  const due: Array<{ at: Date; entry: ScheduledRun }> = [];
+  let densest: { entry: ScheduledRun; fires: number } | undefined;
+  for (const entry of entries) {
+    const fires =
+      window.catchup === 'latest'
+        ? [await latestInWindow(entry.cron, entry.timezone, window, slicer)].filter((d): d is Date => d !== undefined)
+        : await firesInWindow(entry.cron, entry.timezone, window, cap + 1 - due.length, slicer);
+    for (const at of fires) due.push({ at, entry });
+    if (!densest || fires.length > densest.fires) densest = { entry, fires: fires.length };
+    if (due.length > cap) {
+      const busiest = densest.fires > 1 ? ` ${densest.entry.repo}/${densest.entry.agent} ('${densest.entry.cron}') alone fires ${densest.fires} times or more.` : '';
+      throw tooManyRuns(
+        `The window ${window.from.toISOString()} .. ${window.to.toISOString()} holds more than ${cap} runs (counting stopped at ${cap + 1}).${busiest} ` +
+          'Narrow it: a shorter window (consecutive windows partition the fire times), catchup=latest (one run per repo and agent), or the agent, cadence and domain filters.',
+      );
+    }
+  }
+  due.sort((a, b) => a.at.getTime() - b.at.getTime() || byCodeUnits(a.entry.repo, b.entry.repo) || byCodeUnits(a.entry.agent, b.entry.agent));
+  return due.map(({ at, entry }) => {
+    const run = { repo: entry.repo, run_id: runId(entry.repo, entry.agent, at), scheduled_for: formatInZone(at, entry.timezone) };
+    return {
+      ...entry,
+      prepare_command: renderPrepareCommand(deps.prepareCommand, entry.agent, entry.root, run),
+      prepare_url: prepareUrl(options.baseUrl, entry.agent, entry.root, run),
+      scheduled_for: run.scheduled_for,
+      run_id: run.run_id,
+    };
+  });
 }

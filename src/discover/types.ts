@@ -76,6 +76,10 @@ export interface ScheduledRun {
   prepare_url: string;
   /** Next fire time after `now`, ISO-8601 with the zone's offset; null if the cron never fires. */
   next_run: string | null;
+  /** Id of the run at `scheduled_for` (windowed) or at `next_run` (plain discover); null when there is none. */
+  run_id: string | null;
+  /** Windowed discover only: the fire time this run is for, ISO-8601 with the zone's offset. */
+  scheduled_for?: string;
 }
 
 export interface DiscoverCounts {
@@ -89,12 +93,16 @@ export interface DiscoverCounts {
   not_opted_in: number;
   skipped: number;
   scheduled_runs: number;
+  /** With KAIZEN_HUB_SCHEDULE_FLAG: repos the hub pre-filtered in with kaizen_schedule_enabled=true (the manifest still decides). */
+  hub_flagged?: number;
 }
 
 export interface DiscoverResult {
   generated_at: string;
   source: RosterSourceName;
   host_name: string;
+  /** The due window answered, when one was asked for. */
+  window?: { from: string; to: string; catchup: 'all' | 'latest' };
   scheduled_runs: ScheduledRun[];
   skipped: SkippedRepo[];
   counts: DiscoverCounts;

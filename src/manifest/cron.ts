@@ -92,6 +92,9 @@ const MAX_MEMO = 2_000;
 const compiled = new Map<string, Cron>();
 /** Per cron and zone: the last answer and the instant it was computed from. */
 const lastNext = new Map<string, { from: number; next: Date }>();
+/** Per cron and zone: the last window asked for and its fires (only short answers are kept). */
+const lastWindow = new Map<string, { from: number; to: number; limit: number; fires: number[] }>();
+const MAX_MEMO_FIRES = 64;
 
 function compiledFor(expr: string, timezone: string): Cron {
   const key = `${expr}\u0000${timezone}`;
@@ -128,7 +131,14 @@ export function nextRuns(expr: string, timezone: string, from: Date, count: numb
  * one set of DST rules.
  */
 export function fireTimesBetween(expr: string, timezone: string, from: Date, to: Date, limit: number): Date[] {
-  const cron = compiledFor(expr.trim(), timezone);
+  const trimmed = expr.trim();
+  // A discover asks the same window of every entry with this cron and zone.
+  const key = `${trimmed}\u0000${timezone}`;
+  const memo = lastWindow.get(key);
+  if (memo && memo.from === from.getTime() && memo.to === to.getTime() && (memo.fires.length < memo.limit || limit <= memo.limit)) {
+    return memo.fires.slice(0, limit).map((t) => new Date(t));
+  }
+  const cron = compiledFor(trimmed, timezone);
   const end = to.getTime();
   const fires: Date[] = [];
   let cursor: Date | null = from;
@@ -136,6 +146,10 @@ export function fireTimesBetween(expr: string, timezone: string, from: Date, to:
     cursor = cron.nextRun(cursor);
     if (!cursor || cursor.getTime() > end) break;
     fires.push(cursor);
+  }
+  if (fires.length <= MAX_MEMO_FIRES) {
+    if (lastWindow.size >= MAX_MEMO) lastWindow.clear();
+    lastWindow.set(key, { from: from.getTime(), to: end, limit, fires: fires.map((d) => d.getTime()) });
   }
   return fires;
 }

@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { discover } from '../../discover/resolve.js';
 import { SKIP_REASONS } from '../../discover/types.js';
+import { CATCHUPS, WINDOW_LIMITS, parseWindow } from '../../discover/window.js';
 import { AGENT_NAME_PATTERN } from '../../manifest/types.js';
 import type { Services } from '../../services.js';
 import { Cadence, CronSource, Diagnostic, problem } from '../schemas/common.js';
@@ -21,6 +22,12 @@ const ScheduledRun = Type.Object({
   prepare_command: Type.String({ description: 'KAIZEN_PREPARE_COMMAND with {agent} and {root} filled in (shell-quoted when needed)' }),
   prepare_url: Type.String({ description: "This service's URL for the run's prepare bundle" }),
   next_run: Type.Union([Type.String(), Type.Null()], { description: 'Next fire time after `now`, ISO-8601 with the zone offset' }),
+  run_id: Type.Union([Type.String({ format: 'uuid', examples: ['27f93d6e-ea89-5151-8184-9c198da45d8b'] }), Type.Null()], {
+    description: "UUID v5 over repo, agent and the UTC instant of the run (scheduled_for in a window, else next_run): the orchestrator's idempotency key",
+  }),
+  scheduled_for: Type.Optional(
+    Type.String({ description: 'Windowed discover: the fire time this run is for, ISO-8601 with the zone offset', examples: ['2026-12-07T09:00:00+01:00'] }),
+  ),
 });
 
 const Skipped = Type.Object({
@@ -34,7 +41,17 @@ const DiscoverResponse = Type.Object({
   generated_at: Type.String({ format: 'date-time' }),
   source: Type.Union([Type.Literal('state_hub'), Type.Literal('roster_file'), Type.Literal('scan')], { description: 'Where the roster came from' }),
   host_name: Type.String({ description: 'The host whose host_paths entry was used (KAIZEN_HOST_NAME)' }),
-  scheduled_runs: Type.Array(ScheduledRun, { description: 'Sorted by repo, then agent' }),
+  window: Type.Optional(
+    Type.Object(
+      {
+        from: Type.String({ format: 'date-time', examples: ['2026-12-07T08:00:00.000Z'] }),
+        to: Type.String({ format: 'date-time', examples: ['2026-12-07T08:15:00.000Z'] }),
+        catchup: Type.Union(CATCHUPS.map((c) => Type.Literal(c))),
+      },
+      { description: "The due window answered (from < scheduled_for <= to); the next tick's from is this to" },
+    ),
+  ),
+  scheduled_runs: Type.Array(ScheduledRun, { description: 'Sorted by repo, then agent; in a window by scheduled_for, then repo, then agent' }),
   skipped: Type.Array(Skipped, { description: 'Repos and roster entries that could not be used, sorted by repo' }),
   counts: Type.Object({
     roster_entries: Type.Integer({ description: 'Entries in the roster, malformed ones included' }),
@@ -43,6 +60,7 @@ const DiscoverResponse = Type.Object({
     not_opted_in: Type.Integer({ description: 'Repos without .kaizen/schedule.yml (not listed in skipped)' }),
     skipped: Type.Integer(),
     scheduled_runs: Type.Integer(),
+    hub_flagged: Type.Optional(Type.Integer({ description: 'With KAIZEN_HUB_SCHEDULE_FLAG: repos the State Hub pre-filtered in (kaizen_schedule_enabled=true); the manifest still decides' })),
   }),
 });
 
@@ -70,23 +88,34 @@ export const discoverRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
         "takes each repo's checkout path for this host, confines it to the repo roots and validates its `.kaizen/schedule.yml`. " +
         'Emits one run per enabled entry; repos without a manifest are counted as not opted in; unusable repos and malformed roster entries are listed in `skipped` with a reason ' +
         '(`repo_unreachable`, `repo_outside_roots`, `schedule_invalid` with diagnostics, `roster_entry_invalid`, `roster_entry_duplicate`). ' +
-        'When the roster cannot be had the whole call fails: 502 `hub_unreachable` or `hub_bad_response`, 500 `roster_file_invalid`. Reads only; idempotent.',
+        'When the roster cannot be had the whole call fails: 502 `hub_unreachable` or `hub_bad_response`, 500 `roster_file_invalid`. Reads only; idempotent. ' +
+        `With \`from\` (and \`to\`, default now) it answers a due window: one run per fire time with from < scheduled_for <= to (catchup=latest: the latest per repo and agent), each with \`scheduled_for\` and a deterministic \`run_id\` (UUID v5), sorted by scheduled_for, then repo, then agent; at most ${WINDOW_LIMITS.maxDays} days and ${WINDOW_LIMITS.maxRuns} runs.`,
       querystring: Type.Object({
         domain: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Only repos of this roster domain (passed to the State Hub too); scanned repos have no domain' })),
         cadence: Type.Optional(Cadence),
         agent: Type.Optional(Type.String({ pattern: AGENT_NAME_PATTERN.source, maxLength: 64, description: 'Only runs of this agent' })),
-        now: Type.Optional(Type.String({ format: 'date-time', description: 'Compute next_run after this instant (default: the current time)' })),
+        now: Type.Optional(Type.String({ format: 'date-time', description: 'Compute next_run after this instant (default: the current time); also the default of `to`' })),
+        from: Type.Optional(
+          Type.String({ maxLength: 64, description: 'Start of a due window, exclusive (RFC 3339 with Z or an offset): usually the previous tick', examples: ['2026-12-07T08:00:00Z'] }),
+        ),
+        to: Type.Optional(Type.String({ maxLength: 64, description: 'End of the due window, inclusive (default: now)', examples: ['2026-12-07T08:15:00Z'] })),
+        catchup: Type.Optional(
+          Type.Union(CATCHUPS.map((c) => Type.Literal(c)), { description: 'all (default): every fire time in the window; latest: at most one per (repo, agent), the latest' }),
+        ),
       }),
       response: {
         200: DiscoverResponse,
-        400: problem('Malformed query (invalid_request, invalid_now)'),
+        400: problem(
+          `Malformed query (invalid_request, invalid_now); an unparsable window instant, to before from, or to/catchup without from (invalid_window); a window over ${WINDOW_LIMITS.maxDays} days or an answer over ${WINDOW_LIMITS.maxRuns} runs (window_too_large, the detail says how to narrow it)`,
+        ),
         500: problem('The roster file cannot be read or holds no roster (roster_file_invalid)'),
         502: problem('The State Hub is down or timed out (hub_unreachable), or answered non-2xx, a redirect, invalid JSON, a non-roster or an oversized body (hub_bad_response)'),
       },
     },
   }, async (request) => {
-    const { domain, cadence, agent } = request.query;
+    const { domain, cadence, agent, from, to, catchup } = request.query;
     const now = parseNow(request.query.now);
+    const window = parseWindow({ ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), ...(catchup !== undefined ? { catchup } : {}) }, now);
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     try {
@@ -95,6 +124,7 @@ export const discoverRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
         ...(cadence !== undefined ? { cadence } : {}),
         ...(agent !== undefined ? { agent } : {}),
         now,
+        ...(window ? { window } : {}),
         baseUrl: baseUrl(services, request),
         log: request.log,
       });

@@ -33,7 +33,7 @@ const BundleSchema = Type.Object(
     run: Type.Optional(
       Type.Object(
         {
-          run_id: Type.String({ format: 'uuid', examples: ['3f0e7a43-8c1c-5b8e-9d36-1f3b0c7d2a51'] }),
+          run_id: Type.String({ format: 'uuid', examples: ['27f93d6e-ea89-5151-8184-9c198da45d8b'] }),
           scheduled_for: Type.String({ description: 'The fire time, ISO-8601 with the entry zone offset', examples: ['2026-12-07T09:00:00+01:00'] }),
         },
         { description: 'The run the call named with run_id and scheduled_for, checked against the schedule' },
