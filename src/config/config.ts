@@ -21,6 +21,7 @@ const EnvSchema = Type.Object({
   KAIZEN_ROSTER_FILE: Type.Optional(Type.String({ minLength: 1 })),
   KAIZEN_HOST_NAME: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
   KAIZEN_HUB_TIMEOUT_MS: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
+  KAIZEN_HUB_SCHEDULE_FLAG: Type.Optional(Type.String({ pattern: BOOLEAN })),
   KAIZEN_DEFAULT_TIMEZONE: Type.Optional(Type.String({ minLength: 1 })),
   KAIZEN_PREPARE_COMMAND: Type.Optional(Type.String({ minLength: 1 })),
   KAIZEN_PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
@@ -46,6 +47,8 @@ export interface Config {
   rosterFile?: string;
   hostName: string;
   hubTimeoutMs: number;
+  /** Ask the hub for flagged repos only (`kaizen_schedule_enabled=true`, SPEC 4.2). */
+  hubScheduleFlag: boolean;
   defaultTimezone: string;
   cadenceCrons: Record<Cadence, string>;
   prepareCommand: string;
@@ -78,6 +81,7 @@ const HUMAN_RULES: Partial<Record<keyof Env, string>> = {
   KAIZEN_PUBLIC_URL: 'must be an http:// or https:// URL',
   KAIZEN_HUB_TIMEOUT_MS: 'must be a whole number of milliseconds',
   KAIZEN_ENABLE_WRITE: 'must be true or false',
+  KAIZEN_HUB_SCHEDULE_FLAG: 'must be true or false',
   KAIZEN_RATE_LIMIT_PER_MINUTE: 'must be a whole number (0 turns the limit off)',
   KAIZEN_MAX_EVENT_LOOP_DELAY_MS: 'must be a whole number of milliseconds (0 turns load shedding off)',
 };
@@ -169,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(e.KAIZEN_ROSTER_FILE ? { rosterFile: path.resolve(e.KAIZEN_ROSTER_FILE) } : {}),
     hostName: e.KAIZEN_HOST_NAME ?? os.hostname(),
     hubTimeoutMs: e.KAIZEN_HUB_TIMEOUT_MS === undefined ? 5000 : Math.max(1, Number(e.KAIZEN_HUB_TIMEOUT_MS)),
+    hubScheduleFlag: parseBoolean(e.KAIZEN_HUB_SCHEDULE_FLAG),
     defaultTimezone,
     cadenceCrons,
     prepareCommand: e.KAIZEN_PREPARE_COMMAND ?? DEFAULT_PREPARE_COMMAND,

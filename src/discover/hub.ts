@@ -27,6 +27,8 @@ export interface StateHubOptions {
   timeoutMs: number;
   maxBytes?: number;
   userAgent?: string;
+  /** State Hub v2 pre-filter: ask only for repos flagged `kaizen_schedule_enabled`. */
+  scheduleFlag?: boolean;
 }
 
 /** Something the hub answered, or failed to answer, explained for a problem document. */
@@ -59,11 +61,14 @@ export class StateHubClient {
   private readonly userAgent: string;
   /** Origin only (no credentials or path) for messages and logs. */
   readonly origin: string;
+  /** Whether roster calls carry the schedule pre-filter. */
+  readonly scheduleFlag: boolean;
 
   constructor(private readonly options: StateHubOptions) {
     this.maxBytes = options.maxBytes ?? MAX_HUB_RESPONSE_BYTES;
     this.userAgent = options.userAgent ?? 'kaizen-schedule';
     this.origin = new URL(options.baseUrl).origin;
+    this.scheduleFlag = options.scheduleFlag === true;
     const t = options.timeoutMs;
     this.agent = new Agent({
       // Connecting gets half the deadline: a host that does not even accept
@@ -79,6 +84,7 @@ export class StateHubClient {
   reposUrl(domain?: string): URL {
     const url = new URL(`${this.options.baseUrl.replace(/\/+$/, '')}/repos/`);
     if (domain !== undefined) url.searchParams.set('domain', domain);
+    if (this.options.scheduleFlag) url.searchParams.set('kaizen_schedule_enabled', 'true');
     return url;
   }
 

@@ -116,6 +116,7 @@ export async function discover(deps: DiscoverDeps, options: DiscoverOptions): Pr
       not_opted_in: notOptedIn,
       skipped: skipped.length,
       scheduled_runs: scheduled.length,
+      ...(roster.prefiltered ? { hub_flagged: roster.entries } : {}),
     },
   };
 }

@@ -31,7 +31,7 @@ export class StateHubRosterSource implements RosterSource {
         `Cannot discover without a roster: the State Hub (${this.client.origin}) answered JSON that is not a roster (expected an array of repos, or an object holding one under "repos" or "items").`,
       );
     }
-    return { source: this.name, ...parsed };
+    return { source: this.name, ...parsed, ...(this.client.scheduleFlag ? { prefiltered: true } : {}) };
   }
 
   private probe?: { at: number; result: Promise<{ ok: boolean; detail?: string }> };
@@ -160,7 +160,12 @@ export class ScanRosterSource implements RosterSource {
 /** The roster source the configuration selects: hub, else roster file, else scan. */
 export function createRosterSource(config: Config, roots: RepoRoots): RosterSource {
   if (config.stateHubUrl) {
-    return new StateHubRosterSource(new StateHubClient({ baseUrl: config.stateHubUrl, timeoutMs: config.hubTimeoutMs, userAgent: 'kaizen-schedule (discover)' }));
+    return new StateHubRosterSource(new StateHubClient({
+        baseUrl: config.stateHubUrl,
+        timeoutMs: config.hubTimeoutMs,
+        userAgent: 'kaizen-schedule (discover)',
+        scheduleFlag: config.hubScheduleFlag,
+      }));
   }
   if (config.rosterFile) return new RosterFileSource(config.rosterFile);
   return new ScanRosterSource(roots, config.hostName);

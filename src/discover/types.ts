@@ -44,6 +44,8 @@ export interface Roster {
   entries: number;
   repos: RosterRepo[];
   skipped: SkippedRepo[];
+  /** The hub pre-filtered the roster with its schedule flag (SPEC 4.2); each manifest still decides. */
+  prefiltered?: boolean;
 }
 
 export interface RosterQuery {
