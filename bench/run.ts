@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request as undiciRequest } from 'undici';
 import { HOST_NAME, writeDiscoverFleet, writePrepareRepo } from './fleet.js';
+import { WINDOW_TARGETS, benchWindows } from './windows.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
@@ -195,6 +196,9 @@ async function main(): Promise<void> {
     baselineMs.push(...(JSON.parse(out) as number[]));
   }
 
+  // 2b. due windows against a plain discover of the same fleet.
+  const windows = await benchWindows({ base, rounds: ROUNDS, request, log: (l) => process.stdout.write(`${l}\n`) });
+
   // 4. one process per prepare call (two at a time, one per core).
   process.stdout.write(`spawning ${SPAWN_CALLS} one-shot prepare processes\n`);
   const spawnStart = process.hrtime.bigint();
@@ -229,6 +233,7 @@ async function main(): Promise<void> {
       }),
     ),
     discover: { repos: FLEET_SIZE, scheduled_runs: runs, service_median_ms: median(discoverMs), baseline_median_ms: median(baselineMs), ratio: median(discoverMs) / median(baselineMs) },
+    windows,
     peak_rss_mb: rssMb,
     peak_rss_after_prepare_mb: rssAfterPrepareMb,
     spawn_per_call: { calls_per_s: spawnCallsPerS, service_rps: summary(prepare.markdown!.service).rps, speedup: summary(prepare.markdown!.service).rps / spawnCallsPerS },
@@ -237,10 +242,12 @@ async function main(): Promise<void> {
     prepare_json_throughput: result.prepare.json!.throughput_ratio >= TARGETS.prepareThroughputRatio,
     prepare_json_p99: result.prepare.json!.service.p99 <= TARGETS.prepareP99Ms,
     discover_ratio: result.discover.ratio <= TARGETS.discoverRatio,
+    window_week_ratio: windows.week.ratio <= WINDOW_TARGETS.weekRatio,
+    window_quarter_hour_ratio: windows.quarter_hour.ratio <= WINDOW_TARGETS.quarterHourRatio,
     peak_rss: rssMb <= TARGETS.peakRssMb,
     spawn_speedup: result.spawn_per_call.speedup >= TARGETS.spawnSpeedup,
   };
-  const output = { ...result, targets: TARGETS, checks };
+  const output = { ...result, targets: { ...TARGETS, windows: WINDOW_TARGETS }, checks };
   mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(path.join(ROOT, 'bench/results/latest.json'), `${JSON.stringify(output, null, 2)}\n`);
 
@@ -257,6 +264,8 @@ async function main(): Promise<void> {
       return [`prepare ${format} p50 / p99 ms`, `${f(p.service.p50)} / ${f(p.service.p99)}`, `${f(p.raw.p50)} / ${f(p.raw.p99)}`, '', format === 'json' ? `p99 <= ${TARGETS.prepareP99Ms}` : '', format === 'json' ? ok(checks.prepare_json_p99) : ''];
     }),
     [`discover ${FLEET_SIZE} repos, median ms`, f(result.discover.service_median_ms), f(result.discover.baseline_median_ms), f(result.discover.ratio, 2), `<= ${TARGETS.discoverRatio}`, ok(checks.discover_ratio)],
+    [`discover 7-day window (${windows.week.runs} runs) vs plain, ms`, f(windows.week.median_ms), f(windows.plain_median_ms), f(windows.week.ratio, 2), `<= ${WINDOW_TARGETS.weekRatio}`, ok(checks.window_week_ratio)],
+    [`discover 15-minute window vs plain, ms`, f(windows.quarter_hour.median_ms), f(windows.plain_median_ms), f(windows.quarter_hour.ratio, 2), `<= ${WINDOW_TARGETS.quarterHourRatio}`, ok(checks.window_quarter_hour_ratio)],
     ['peak RSS MB', f(rssMb), '', '', `<= ${TARGETS.peakRssMb}`, ok(checks.peak_rss)],
     ['prepare calls/s vs process per call', f(result.spawn_per_call.service_rps, 0), f(spawnCallsPerS, 1), f(result.spawn_per_call.speedup, 0), `>= ${TARGETS.spawnSpeedup}`, ok(checks.spawn_speedup)],
   ];
