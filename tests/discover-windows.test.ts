@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runId } from '../src/shared/run-id.js';
 import { tempFleet, testApp, type TempDir } from './helpers/fleet.js';
@@ -189,6 +193,32 @@ describe('window bounds', () => {
       expect(brief(latest)).toEqual(['2026-04-01T00:00:00+00:00 minutely coach']);
     } finally {
       await denseApp.close();
+    }
+  });
+});
+
+describe('examples/activity-definitions/kaizen-due-runs-tick.md', () => {
+  it('asks discover for a window it answers, and uses only fields its runs carry', async () => {
+    const text = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'examples', 'activity-definitions', 'kaizen-due-runs-tick.md'), 'utf8');
+    const [, frontMatter = '', body = ''] = /^---\n([\s\S]*?)\n---\n([\s\S]*)$/.exec(text) ?? [];
+    const definition = parseYaml(frontMatter) as { trigger: { cron_expression: string }; context_sources: Array<{ query: string; params: Record<string, string> }> };
+    expect(definition.trigger.cron_expression).toBe('*/15 * * * *');
+    const [source] = definition.context_sources;
+    expect(source!.query).toBe('discover_kaizen_scheduled_repos');
+    expect(Object.keys(source!.params).sort()).toEqual(['catchup', 'from', 'to']);
+
+    const rule = parseYaml(/```rule\n([\s\S]*?)```/.exec(body)![1]!) as { action: { idempotency_key: string } };
+    expect(rule.action.idempotency_key).toBe('{{r.run_id}}');
+    // a tick on the example fleet: billing-api's coach fires Mondays 09:00 Berlin
+    const example = await testApp();
+    try {
+      const res = await example.inject(`/v1/discover?from=2026-12-07T07:45:00Z&to=2026-12-07T08:00:00Z&catchup=${source!.params.catchup}`);
+      expect(res.statusCode, res.body).toBe(200);
+      const [run] = res.json().scheduled_runs as Array<Record<string, unknown>>;
+      expect(run).toMatchObject({ repo: 'billing-api', agent: 'coach', scheduled_for: '2026-12-07T09:00:00+01:00' });
+      for (const [, field] of body.matchAll(/\{\{r\.([a-z_]+)\}\}/g)) expect(run, field).toHaveProperty(field!);
+    } finally {
+      await example.close();
     }
   });
 });
