@@ -96,5 +96,25 @@ describe('windows follow the Vixie DST rules of next runs', () => {
     expect(await latest('* * * * *', '2026-01-01T00:00:00Z', '2026-01-31T23:59:30Z')).toBe('2026-01-31T23:59:00.000Z');
     expect(await latest('0 9 1 * *', '2026-01-01T00:00:00Z', '2026-01-31T00:00:00Z')).toBe('2026-01-01T09:00:00.000Z');
     expect(await latest('0 9 1 * *', '2026-01-01T09:00:00Z', '2026-01-31T00:00:00Z')).toBeUndefined();
+    // dense days long before `to`: found without enumerating 20 days of minutes
+    expect(await latest('* * 1-20 * *', '2026-01-01T00:00:00Z', '2026-01-28T00:00:00Z')).toBe('2026-01-20T23:59:00.000Z');
+  });
+
+  it('catchup=latest is the last fire of the window in every zone, DST included (300 random windows)', async () => {
+    const slicer = new Slicer();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...CRONS),
+        fc.constantFrom(...ZONES),
+        fc.integer({ min: YEAR_START, max: YEAR_END - 31 * 86_400_000 }),
+        fc.integer({ min: 0, max: 31 * 86_400_000 }),
+        async (cron, zone, from, length) => {
+          const inWindow = fireTimesOfYear(cron, zone).filter((t) => t > from && t <= from + length);
+          const latest = await latestInWindow(cron, zone, window(from, from + length), slicer);
+          expect(latest?.getTime()).toBe(inWindow.at(-1));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

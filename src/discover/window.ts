@@ -89,19 +89,25 @@ export async function firesInWindow(cron: string, timezone: string, window: DueW
   return fires;
 }
 
-// Look-backs for the latest fire, shortest first: a frequent cron is found
-// within the first hour, a rare one costs a few more steps, and no span
-// holds more than a few thousand fires unless a shorter one held some.
-const LOOKBACK_MS = [3_600_000, DAY_MS, 7 * DAY_MS, 32 * DAY_MS];
-
-/** The latest fire time in the window (catchup=latest), or undefined; never enumerates the whole window of a dense cron. */
+/**
+ * The latest fire time in the window (catchup=latest), or undefined. A binary
+ * search on "is there a fire after x, up to `to`?" (one step of the cron
+ * each), so even a cron firing every minute of a month costs a few dozen
+ * steps, and the answer follows the same rules as the forward enumeration.
+ */
 export async function latestInWindow(cron: string, timezone: string, window: DueWindow, slicer: Slicer): Promise<Date | undefined> {
-  const from = window.from.getTime();
-  for (const span of LOOKBACK_MS) {
-    const lo = Math.max(from, window.to.getTime() - span);
-    const fires = await firesInWindow(cron, timezone, { ...window, from: new Date(lo) }, Number.POSITIVE_INFINITY, slicer);
-    if (fires.length > 0) return fires[fires.length - 1];
-    if (lo === from) return undefined;
+  const firstAfter = (t: number): Date | undefined => fireTimesBetween(cron, timezone, new Date(t), window.to, 1)[0];
+  let lo = window.from.getTime();
+  if (!firstAfter(lo)) return undefined;
+  // Invariant: a fire lies in (lo, to] and none in (hi, to]. Fires are at
+  // least a minute apart, so within a second of the latest the first fire
+  // after lo is the latest.
+  let hi = window.to.getTime();
+  while (hi - lo > 1000) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (firstAfter(mid)) lo = mid;
+    else hi = mid;
   }
-  return undefined;
+  await slicer.maybeYield();
+  return firstAfter(lo);
 }
