@@ -109,7 +109,15 @@ describe('markdown bundle', () => {
     expect(body).toContain('Project: invoice-service\nGenerated: 2026-03-04\n');
     expect(body).toContain(`- scope: ${fleet.dir}/invoice-service/SCOPE.md`);
     expect(body).toContain(`- todo: ${fleet.dir}/invoice-service/TODO.md`);
-    expect(body.endsWith('- `kaizen-agentic metrics record coach --success --time <seconds> --quality <0-1>`\n- `Update memory: kaizen-agentic memory show coach`\n')).toBe(true);
+    expect(body.endsWith('- `kaizen-agentic metrics record coach --success --time <seconds> --quality <0-1>`\n- Update memory: `kaizen-agentic memory show coach`\n')).toBe(true);
+  });
+
+  it('renders a labelled session-close line as the label in text and the command as code; JSON keeps the seed strings', async () => {
+    const body = await markdown('invoice-service');
+    expect(body).toContain('\n- Update memory: `kaizen-agentic memory show coach`\n');
+    expect(body).not.toContain('`Update memory:');
+    const json = await app.inject({ url: `/v1/prepare/coach?target=invoice-service&now=${NOW}` });
+    expect(json.json().session_close).toContain('Update memory: kaizen-agentic memory show coach');
   });
 
   it('without metrics, memory or pointers: no Performance Summary, the create-it line, the none-found line', async () => {

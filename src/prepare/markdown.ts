@@ -3,6 +3,12 @@ import { LOW_SUCCESS_RATE, SLOW_AVERAGE_S } from './metrics.js';
 
 const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
 
+/** "Label: command" keeps the label as prose and puts only the command in a code span. */
+function sessionCloseLine(line: string): string {
+  const labelled = /^([A-Z][A-Za-z ]*): (.+)$/.exec(line);
+  return labelled ? `${labelled[1]}: \`${labelled[2]}\`` : `\`${line}\``;
+}
+
 /**
  * The `## Performance Summary` block, or undefined when there is nothing to
  * summarise. Works on computed summaries and on summary.json files alike, so
@@ -61,6 +67,6 @@ export function renderMarkdown(bundle: Bundle): string {
   out.push('');
 
   out.push('## Session Close');
-  for (const command of bundle.session_close) out.push(`- \`${command}\``);
+  for (const line of bundle.session_close) out.push(`- ${sessionCloseLine(line)}`);
   return `${out.join('\n')}\n`;
 }
