@@ -393,7 +393,7 @@ describe('format negotiation', () => {
     expect(md).toContain('- Average quality: 0.70');
     expect(md).toContain('- Last run: 2026-03-02T08:02:00Z');
     expect(md).toContain(`- scope: ${path.join(repo('alpha'), 'SCOPE.md')}`);
-    expect(md).toContain('- `Update memory: kaizen-agentic memory show coach`');
+    expect(md).toContain('- Update memory: `kaizen-agentic memory show coach`');
   });
 });
 

@@ -12,6 +12,7 @@ import { agentRoutes } from './routes/agents.js';
 import { discoverRoutes } from './routes/discover.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { prepareRoutes } from './routes/prepare.js';
+import { rootRoutes } from './routes/root.js';
 import { scheduleRoutes } from './routes/schedule.js';
 
 export interface BuildOptions {
@@ -72,6 +73,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(authPlugin, { tokens: config.apiTokens });
   const { roster } = services;
   const extraChecks: ReadinessCheck[] = roster.readiness ? [{ name: 'state_hub', run: () => roster.readiness!() }] : [];
+  await app.register(rootRoutes);
   await app.register(healthRoutes, { services, extraChecks });
   await app.register(agentRoutes, { services });
   await app.register(scheduleRoutes, { services });

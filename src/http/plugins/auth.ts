@@ -23,7 +23,7 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { tokens: readon
     if (!route.url.startsWith('/v1/')) return;
     const schema = (route.schema ??= {}) as Record<string, unknown>;
     schema.security = [{ bearerAuth: [] }];
-    schema.response = { ...(schema.response as object), 401: problem('Missing or invalid bearer token (unauthorized); only when KAIZEN_API_TOKENS is set') };
+    schema.response = { ...(schema.response as object), 401: problem('Missing or invalid bearer token (unauthorized); only when KAIZEN_API_TOKENS is set', 401) };
   });
 
   if (accepted.length === 0) return;

@@ -2,11 +2,11 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { NOW_DETAIL, ServiceError } from '../../shared/errors.js';
 import { fromServiceError, problemDocument, sendProblem, type ProblemDocument } from '../problem.js';
+import { UNSUPPORTED_MEDIA_TYPE_DETAIL } from '../schemas/examples.js';
 
 /** Maps Fastify's own client errors to stable codes. */
 const FASTIFY_CODES: Record<string, { status: number; code: string; title: string }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'payload_too_large', title: 'Payload too large' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'unsupported_media_type', title: 'Unsupported media type' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'invalid_content_length', title: 'Invalid content length' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'invalid_json', title: 'Invalid JSON body' },
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'invalid_json', title: 'Invalid JSON body' },
@@ -25,20 +25,103 @@ const CLIENT_ERROR_CODES: Record<number, string> = {
   415: 'unsupported_media_type',
 };
 
-function toProblem(error: FastifyError): ProblemDocument | undefined {
+type SchemaError = NonNullable<FastifyError['validation']>[number];
+
+const TYPE_WORDS: Record<string, string> = {
+  boolean: 'true or false',
+  integer: 'a whole number',
+  number: 'a number',
+  string: 'text',
+  object: 'an object',
+  array: 'a list',
+  null: 'null',
+};
+
+const FORMAT_WORDS: Record<string, string> = {
+  'date-time': 'an ISO-8601 date-time with Z or an offset, e.g. 2026-11-30T08:00:00Z',
+};
+
+/**
+ * One schema error in the caller's words: the parameter as they named it
+ * (`cadence`, `body.manifest`) and what it must be, never Ajv's schema paths.
+ */
+export function describeSchemaError(v: SchemaError, context: string | undefined): string {
+  const member = v.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~')).join('.');
+  const params = v.params as Record<string, unknown>;
+  const prefix = context === 'body' ? 'body' : '';
+  const name = [prefix, member].filter(Boolean).join('.') || (context === 'body' ? 'the body' : 'the query');
+  const list = (values: unknown[]) => values.map(String).join(', ');
+  switch (v.keyword) {
+    case 'enum':
+      return `${name} must be one of ${list(params.allowedValues as unknown[])}`;
+    case 'const':
+      return `${name} must be ${String(params.allowedValue)}`;
+    case 'type': {
+      const types = String(params.type).split(',');
+      return `${name} must be ${types.map((t) => TYPE_WORDS[t] ?? t).join(' or ')}`;
+    }
+    case 'required':
+      return `${[prefix, member, String(params.missingProperty)].filter(Boolean).join('.')} is required`;
+    case 'additionalProperties':
+      return `${name} has an unknown member '${String(params.additionalProperty)}'`;
+    case 'minimum':
+      return `${name} must be at least ${String(params.limit)}`;
+    case 'maximum':
+      return `${name} must be at most ${String(params.limit)}`;
+    case 'minLength':
+      return params.limit === 1 ? `${name} must not be empty` : `${name} must be at least ${String(params.limit)} characters long`;
+    case 'maxLength':
+      return `${name} must be at most ${String(params.limit)} characters long`;
+    case 'pattern':
+      return `${name} must match ${String(params.pattern)}`;
+    case 'format':
+      return `${name} must be ${FORMAT_WORDS[String(params.format)] ?? `a valid ${String(params.format)}`}`;
+    case 'anyOf':
+    case 'oneOf':
+      return `${name} is not in any of the accepted forms`;
+    default:
+      return `${name} ${v.message ?? 'is invalid'}`;
+  }
+}
+
+/** The media types a route's body may be sent as: its documented `content` keys, else JSON. */
+function acceptedMediaTypes(request: FastifyRequest): string[] {
+  const body = (request.routeOptions.schema as { body?: { content?: Record<string, unknown> } } | undefined)?.body;
+  return body?.content ? Object.keys(body.content) : ['application/json'];
+}
+
+const orList = (items: string[]) => (items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`);
+
+function toProblem(error: FastifyError, request: FastifyRequest): ProblemDocument | undefined {
   if (error instanceof ServiceError) return fromServiceError(error);
   if (error.validation) {
-    const invalidParams = error.validation.map((v) => ({
+    // An anyOf failure comes with one error per branch; the summary says it.
+    const anyOf = error.validation.find((v) => v.keyword === 'anyOf' || v.keyword === 'oneOf');
+    const errors = anyOf ? error.validation.filter((v) => v === anyOf || !v.instancePath.startsWith(anyOf.instancePath)) : error.validation;
+    const invalidParams = errors.map((v) => ({
       in: error.validationContext ?? 'request',
       path: v.instancePath || '/',
-      message: v.message ?? 'is invalid',
+      message: describeSchemaError(v, error.validationContext),
     }));
     // A bad `now` gets its own code whichever check caught it (the schema's
     // date-time format or the route's parse), so callers can rely on one.
     if (error.validationContext === 'querystring' && invalidParams.every((p) => p.path === '/now')) {
       return problemDocument(400, 'invalid_now', NOW_DETAIL, 'Invalid now', { invalid_params: invalidParams });
     }
-    return problemDocument(400, 'invalid_request', `Invalid request: ${error.message}`, 'Invalid request', { invalid_params: invalidParams });
+    return problemDocument(400, 'invalid_request', `Invalid request: ${invalidParams.map((p) => p.message).join('; ')}.`, 'Invalid request', { invalid_params: invalidParams });
+  }
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    const accepted = acceptedMediaTypes(request);
+    // Echoed only when it looks like a media type: the header is the client's.
+    const sent = request.headers['content-type']?.split(';')[0]?.trim();
+    const echo = sent && sent.length <= 100 && /^[\w.+-]+\/[\w.+-]+$/.test(sent) ? ` (${sent})` : '';
+    return problemDocument(
+      415,
+      'unsupported_media_type',
+      `${UNSUPPORTED_MEDIA_TYPE_DETAIL}${echo}; send ${orList(accepted)}.`,
+      'Unsupported media type',
+      { accepted },
+    );
   }
   const known = error.code ? FASTIFY_CODES[error.code] : undefined;
   if (known) return problemDocument(known.status, known.code, error.message, known.title);
@@ -75,7 +158,7 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
  */
 export const errorsPlugin = fp(async (app: FastifyInstance) => {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const doc = toProblem(error);
+    const doc = toProblem(error, request);
     if (doc) {
       if (doc.status >= 500) request.log.error({ err: error }, 'request failed');
       return sendProblem(reply, doc);

@@ -2,9 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { requirePrompt } from '../../agents/lookup.js';
 import type { Services } from '../../services.js';
-import { AgentName, Target, problem } from '../schemas/common.js';
+import { AgentName, StringEnum, Target, problem } from '../schemas/common.js';
 
-const Source = Type.Union([Type.Literal('packaged'), Type.Literal('installed')]);
+const Source = StringEnum(['packaged', 'installed']);
 const AgentInfo = Type.Object({ name: Type.String(), source: Source });
 
 export const agentRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
@@ -17,7 +17,7 @@ export const agentRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       response: {
         200: Type.Object({ agents: Type.Array(AgentInfo) }),
         400: problem('Invalid query'),
-        403: problem('target resolves outside the repo roots (path_outside_roots)'),
+        403: problem('target resolves outside the repo roots (path_outside_roots)', 403),
         404: problem('target is not a repository directory (repo_not_found)'),
       },
     },
@@ -37,7 +37,7 @@ export const agentRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       response: {
         200: Type.Object({ name: Type.String(), source: Source, bytes: Type.Integer(), prompt: Type.String() }),
         400: problem('Malformed agent name (invalid_agent_name) or query'),
-        403: problem('target resolves outside the repo roots (path_outside_roots)'),
+        403: problem('target resolves outside the repo roots (path_outside_roots)', 403),
         404: problem('No such agent (unknown_agent, with known_agents and a hint) or repo (repo_not_found)'),
       },
     },

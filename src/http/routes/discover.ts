@@ -6,7 +6,7 @@ import { SKIP_REASONS } from '../../discover/types.js';
 import { CATCHUPS, WINDOW_LIMITS, parseWindow } from '../../discover/window.js';
 import { AGENT_NAME_PATTERN } from '../../manifest/types.js';
 import type { Services } from '../../services.js';
-import { Cadence, CronSource, Diagnostic, problem } from '../schemas/common.js';
+import { Cadence, CronSource, Diagnostic, Now, StringEnum, problem } from '../schemas/common.js';
 import { ServiceError } from '../../shared/errors.js';
 import { parseNow } from './schedule.js';
 
@@ -32,21 +32,21 @@ const ScheduledRun = Type.Object({
 
 const Skipped = Type.Object({
   repo: Type.String({ description: 'The slug, or roster[<index>] for an entry without a usable one' }),
-  reason: Type.Union(SKIP_REASONS.map((r) => Type.Literal(r))),
+  reason: StringEnum(SKIP_REASONS),
   detail: Type.String(),
   errors: Type.Optional(Type.Array(Diagnostic, { description: 'The manifest diagnostics, for schedule_invalid' })),
 });
 
 const DiscoverResponse = Type.Object({
   generated_at: Type.String({ format: 'date-time' }),
-  source: Type.Union([Type.Literal('state_hub'), Type.Literal('roster_file'), Type.Literal('scan')], { description: 'Where the roster came from' }),
+  source: StringEnum(['state_hub', 'roster_file', 'scan'], { description: 'Where the roster came from' }),
   host_name: Type.String({ description: 'The host whose host_paths entry was used (KAIZEN_HOST_NAME)' }),
   window: Type.Optional(
     Type.Object(
       {
         from: Type.String({ format: 'date-time', examples: ['2026-12-07T08:00:00.000Z'] }),
         to: Type.String({ format: 'date-time', examples: ['2026-12-07T08:15:00.000Z'] }),
-        catchup: Type.Union(CATCHUPS.map((c) => Type.Literal(c))),
+        catchup: StringEnum(CATCHUPS),
       },
       { description: "The due window answered (from < scheduled_for <= to); the next tick's from is this to" },
     ),
@@ -93,14 +93,14 @@ export const discoverRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
       querystring: Type.Object({
         domain: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Only repos of this roster domain (passed to the State Hub too); scanned repos have no domain' })),
         cadence: Type.Optional(Cadence),
-        agent: Type.Optional(Type.String({ pattern: AGENT_NAME_PATTERN.source, maxLength: 64, description: 'Only runs of this agent' })),
-        now: Type.Optional(Type.String({ format: 'date-time', description: 'Compute next_run after this instant (default: the current time); also the default of `to`' })),
+        agent: Type.Optional(Type.String({ pattern: AGENT_NAME_PATTERN.source, maxLength: 64, description: 'Only runs of this agent', examples: ['coach'] })),
+        now: Type.Optional(Now('Compute next_run after this instant (default: the current time); also the default of `to`')),
         from: Type.Optional(
           Type.String({ maxLength: 64, description: 'Start of a due window, exclusive (RFC 3339 with Z or an offset): usually the previous tick', examples: ['2026-12-07T08:00:00Z'] }),
         ),
         to: Type.Optional(Type.String({ maxLength: 64, description: 'End of the due window, inclusive (default: now)', examples: ['2026-12-07T08:15:00Z'] })),
         catchup: Type.Optional(
-          Type.Union(CATCHUPS.map((c) => Type.Literal(c)), { description: 'all (default): every fire time in the window; latest: at most one per (repo, agent), the latest' }),
+          StringEnum(CATCHUPS, { description: 'all (default): every fire time in the window; latest: at most one per (repo, agent), the latest' }),
         ),
       }),
       response: {

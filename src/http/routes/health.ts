@@ -2,9 +2,10 @@ import { accessSync, constants } from 'node:fs';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Services } from '../../services.js';
+import { StringEnum } from '../schemas/common.js';
 
 const Check = Type.Object({ name: Type.String(), ok: Type.Boolean(), detail: Type.Optional(Type.String()) });
-const Readiness = Type.Object({ status: Type.Union([Type.Literal('ready'), Type.Literal('not_ready')]), checks: Type.Array(Check) });
+const Readiness = Type.Object({ status: StringEnum(['ready', 'not_ready']), checks: Type.Array(Check) });
 
 export interface ReadinessCheck {
   name: string;

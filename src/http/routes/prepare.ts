@@ -7,7 +7,7 @@ import { parseRunClaim } from '../../prepare/run.js';
 import { PRINTABLE } from '../../discover/roster.js';
 import type { Services } from '../../services.js';
 import { ServiceError } from '../../shared/errors.js';
-import { AgentName, Target, problem, resolvedEntryProperties } from '../schemas/common.js';
+import { AgentName, Now, StringEnum, Target, problem, resolvedEntryProperties } from '../schemas/common.js';
 import { parseNow } from './schedule.js';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -25,8 +25,8 @@ const BundleSchema = Type.Object(
     pointers: Type.Object({ scope: Type.Optional(Type.String()), todo: Type.Optional(Type.String()) }),
     session_close: Type.Array(Type.String()),
     root: Type.String({ description: 'Real path of the repo' }),
-    prompt_source: Type.Union([Type.Literal('packaged'), Type.Literal('installed')]),
-    metrics_source: Nullable(Type.Union([Type.Literal('summary_json'), Type.Literal('executions_jsonl')])),
+    prompt_source: StringEnum(['packaged', 'installed']),
+    metrics_source: Nullable(StringEnum(['summary_json', 'executions_jsonl'])),
     schedule: Nullable(
       Type.Object({ ...resolvedEntryProperties, next_run: Nullable(Type.String({ description: 'ISO-8601 instant with the zone offset' })) }),
     ),
@@ -87,9 +87,9 @@ export const prepareRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       params: Type.Object({ agent: AgentName }),
       querystring: Type.Object({
         target: Target,
-        format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('markdown')])),
+        format: Type.Optional(StringEnum(['json', 'markdown'])),
         include: Type.Optional(Type.String({ maxLength: 64, description: 'Comma-separated: pointers, event' })),
-        now: Type.Optional(Type.String({ format: 'date-time', description: 'Instant the bundle is prepared for (default: now); sets `generated` and the next run' })),
+        now: Type.Optional(Now('Instant the bundle is prepared for (default: now); sets `generated` and the next run')),
         run_id: Type.Optional(Type.String({ maxLength: 64, description: "The run's id from discover (with scheduled_for): checked, then echoed as `run` and in the event" })),
         scheduled_for: Type.Optional(Type.String({ maxLength: 64, description: "The run's fire time from discover (RFC 3339), with run_id" })),
         repo: Type.Optional(
@@ -106,7 +106,7 @@ export const prepareRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
         } as unknown as TSchema,
         304: Type.Null({ description: 'Not modified: the If-None-Match ETag still matches' }),
         400: problem('Malformed agent name (invalid_agent_name), include value or query; run_id without scheduled_for or either malformed (invalid_run); a run that does not belong to this entry (run_mismatch)'),
-        403: problem('target resolves outside the repo roots (path_outside_roots)'),
+        403: problem('target resolves outside the repo roots (path_outside_roots)', 403),
         404: problem('No such agent (unknown_agent, with known_agents and a hint) or repo (repo_not_found)'),
       },
     },

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { listEntries } from '../../manifest/entries.js';
 import { writeScaffold } from '../../manifest/init.js';
 import { MANIFEST_JSON_SCHEMA } from '../../manifest/json-schema.js';
@@ -10,7 +10,8 @@ import { validateManifest } from '../../manifest/validate.js';
 import type { Services } from '../../services.js';
 import { NOW_DETAIL, ServiceError } from '../../shared/errors.js';
 import { problemDocument, sendProblem } from '../problem.js';
-import { Diagnostic, Target, ValidationReport, problem, resolvedEntryProperties } from '../schemas/common.js';
+import { Diagnostic, Now, Target, ValidationReport, problem, resolvedEntryProperties, validationProblem } from '../schemas/common.js';
+import { EXAMPLE_MANIFEST } from '../schemas/examples.js';
 
 export const ListedEntry = Type.Object({
   ...resolvedEntryProperties,
@@ -18,6 +19,28 @@ export const ListedEntry = Type.Object({
 });
 
 const MAX_VALIDATE_BODY = 256 * 1024;
+
+/** Accepted as YAML text; the x- spellings are older names the documented ones replace. */
+const YAML_MEDIA_TYPES = ['application/yaml', 'text/yaml', 'application/x-yaml', 'text/x-yaml'];
+
+const ManifestText = Type.String({ description: 'The manifest as YAML text', examples: [EXAMPLE_MANIFEST] });
+const ManifestJson = Type.Object(
+  { manifest: Type.String({ description: 'The manifest as YAML text' }) },
+  { additionalProperties: false, examples: [{ manifest: EXAMPLE_MANIFEST }] },
+);
+
+/**
+ * The validate body, per media type: Swagger UI offers each in its
+ * Content-Type list with a manifest that validates, and a 415 lists them.
+ */
+const ValidateBody = {
+  content: {
+    'application/yaml': { schema: ManifestText },
+    'text/yaml': { schema: ManifestText },
+    'text/plain': { schema: ManifestText },
+    'application/json': { schema: ManifestJson },
+  },
+} as const;
 
 /** Answers a validation: 200 when valid, 422 problem+json with the diagnostics otherwise. */
 function sendReport(reply: FastifyReply, result: ValidationResult): FastifyReply | ValidationReportBody {
@@ -41,8 +64,8 @@ const notFound = (root: string): ServiceError =>
 export const scheduleRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   const { roots, agents, defaults, config, manifests } = services;
 
-  // Manifests arrive as YAML text; JSON bodies use the default parser.
-  app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // Manifests arrive as YAML text; JSON bodies use the default parser, text/plain Fastify's own.
+  app.addContentTypeParser(YAML_MEDIA_TYPES, { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
   /** The repo's validated manifest, or a 404/422 problem. */
   function validManifest(repoRoot: string): { manifest: Manifest; warnings: ValidationResult['warnings']; path: string } {
@@ -68,21 +91,23 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
       description:
         'Send the YAML text as `application/yaml`, `text/yaml` or `text/plain`, or JSON `{"manifest": "<yaml text>"}`. Returns every problem found, each with a JSON Pointer and line/column. 200 when valid, 422 (problem+json with `errors`/`warnings`) when not, so `curl --fail` works. With `target`, agents installed in that repo count as known.',
       querystring: Type.Object({ target: Type.Optional(Target) }),
-      body: Type.Union([Type.String(), Type.Object({ manifest: Type.String() }, { additionalProperties: false })]),
+      body: ValidateBody,
       response: {
         200: ValidationReport,
         400: problem('Malformed request'),
-        403: problem('target resolves outside the repo roots'),
+        403: problem('target resolves outside the repo roots', 403),
         404: problem('target is not a repository directory'),
-        413: problem('Body larger than 256 KiB'),
-        415: problem('Unsupported content type'),
-        422: problem('The manifest is invalid (schedule_invalid); `errors` and `warnings` hold the diagnostics'),
+        413: problem('Body larger than 256 KiB', 413),
+        415: problem('Unsupported content type; `accepted` lists the media types this route takes', 415),
+        422: validationProblem('The manifest is invalid (schedule_invalid); `errors` and `warnings` hold the diagnostics'),
       },
     },
   }, async (request, reply) => {
     const { target } = request.query;
     const repoRoot = target === undefined ? undefined : roots.resolveRepo(target);
-    const text = typeof request.body === 'string' ? request.body : request.body.manifest;
+    // Each media type's schema was checked; x-yaml bodies arrive as text too.
+    const body = request.body as string | Static<typeof ManifestJson>;
+    const text = typeof body === 'string' ? body : body.manifest;
     return sendReport(reply, validateManifest(text, { knownAgents: agents.knownNames(repoRoot) }));
   });
 
@@ -95,9 +120,9 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
       response: {
         200: ValidationReport,
         400: problem('Malformed request'),
-        403: problem('target resolves outside the repo roots'),
-        404: problem('No such repo (repo_not_found) or no manifest in it (schedule_not_found)'),
-        422: problem('The manifest is invalid (schedule_invalid)'),
+        403: problem('target resolves outside the repo roots', 403),
+        404: validationProblem('No such repo (repo_not_found) or no manifest in it (schedule_not_found, with the diagnostic)'),
+        422: validationProblem('The manifest is invalid (schedule_invalid)'),
       },
     },
   }, async (request, reply) => {
@@ -116,7 +141,7 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
       querystring: Type.Object({
         target: Target,
         all: Type.Optional(Type.Boolean({ default: false, description: 'Include disabled entries' })),
-        now: Type.Optional(Type.String({ format: 'date-time', description: 'Compute fire times after this instant (default: the current time)' })),
+        now: Type.Optional(Now('Compute fire times after this instant (default: the current time)')),
         runs: Type.Optional(Type.Integer({ minimum: 1, maximum: 10, default: 1, description: 'Fire times per entry' })),
       }),
       response: {
@@ -128,9 +153,9 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
           warnings: Type.Array(Diagnostic),
         }),
         400: problem('Malformed query'),
-        403: problem('target resolves outside the repo roots'),
-        404: problem('No such repo or no manifest in it'),
-        422: problem('The manifest is invalid; `errors` holds the diagnostics'),
+        403: problem('target resolves outside the repo roots', 403),
+        404: validationProblem('No such repo (repo_not_found) or no manifest in it (schedule_not_found)'),
+        422: validationProblem('The manifest is invalid; `errors` holds the diagnostics'),
       },
     },
   }, async (request) => {
