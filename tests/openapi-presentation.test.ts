@@ -4,7 +4,7 @@
  * examples that work against the bundled example fleet, response examples
  * that are what the service really answers, and errors in the caller's words.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp } from './helpers/fleet.js';
 
@@ -109,7 +109,7 @@ describe('response examples', () => {
   it('each problem example is what the service answers for that status', async () => {
     const secured = await testApp({ KAIZEN_API_TOKENS: TOKEN });
     const auth = { authorization: `Bearer ${TOKEN}` };
-    const calls: Record<string, Parameters<FastifyInstance['inject']>[0]> = {
+    const calls: Record<string, InjectOptions | string> = {
       401: { url: '/v1/schedule?target=billing-api' },
       403: { url: '/v1/schedule/validate?target=../..', method: 'POST', headers: { ...auth, 'content-type': 'application/yaml' }, payload: 'version: "1"\n' },
       413: { url: '/v1/schedule/validate', method: 'POST', headers: { ...auth, 'content-type': 'application/yaml' }, payload: 'x'.repeat(300 * 1024) },
@@ -120,7 +120,7 @@ describe('response examples', () => {
     for (const [status, call] of Object.entries(calls)) {
       const example = responses[status]!.content!['application/problem+json']!.example!;
       expect(example, status).toBeDefined();
-      const res = await secured.inject(call as never);
+      const res = await secured.inject(call);
       expect(res.statusCode).toBe(Number(status));
       const { instance: _i, ...real } = res.json() as Json;
       const { instance: _e, ...shown } = example;
@@ -131,8 +131,8 @@ describe('response examples', () => {
 });
 
 describe('errors in the caller’s words', () => {
-  const problemOf = async (options: Parameters<FastifyInstance['inject']>[0]) => {
-    const res = await app.inject(options as never);
+  const problemOf = async (options: InjectOptions | string) => {
+    const res = await app.inject(options);
     expect(res.statusCode).toBe(400);
     expect(res.body).not.toMatch(/querystring\/|anyOf|constant|allowed values|must have required property/);
     return res.json() as { code: string; detail: string; invalid_params: Array<{ message: string }> };

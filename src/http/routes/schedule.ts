@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
-import { Type, type Static } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 import { listEntries } from '../../manifest/entries.js';
 import { writeScaffold } from '../../manifest/init.js';
 import { MANIFEST_JSON_SCHEMA } from '../../manifest/json-schema.js';
@@ -214,7 +214,12 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
       tags: ['schedule'],
       summary: 'JSON Schema of the manifest',
       description: 'For editors (e.g. the YAML language server) to check `.kaizen/schedule.yml` while it is written.',
-      response: { 200: Type.Object({}, { additionalProperties: true, description: 'A JSON Schema (2020-12) document' }) },
+      response: {
+        200: {
+          description: 'A JSON Schema (2020-12) document',
+          content: { 'application/schema+json': { schema: Type.Object({}, { additionalProperties: true }) } },
+        } as unknown as TSchema,
+      },
     },
   }, async (_request, reply) => reply.type('application/schema+json').serializer(JSON.stringify).send(MANIFEST_JSON_SCHEMA));
 };
