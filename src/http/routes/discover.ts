@@ -57,7 +57,7 @@ const DiscoverResponse = Type.Object({
     roster_entries: Type.Integer({ description: 'Entries in the roster, malformed ones included' }),
     repos: Type.Integer({ description: 'Repos examined (well-formed, unique, matching the domain filter)' }),
     opted_in: Type.Integer({ description: 'Repos with a valid manifest' }),
-    not_opted_in: Type.Integer({ description: 'Repos without .kaizen/schedule.yml (not listed in skipped)' }),
+    not_opted_in: Type.Integer({ description: 'Repos without .kaizen/schedule.yml (not listed in skipped); always 0 on a scan, which finds repos by their manifest' }),
     skipped: Type.Integer(),
     scheduled_runs: Type.Integer(),
     hub_flagged: Type.Optional(Type.Integer({ description: 'With KAIZEN_HUB_SCHEDULE_FLAG: repos the State Hub pre-filtered in (kaizen_schedule_enabled=true); the manifest still decides' })),
