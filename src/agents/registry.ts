@@ -1,10 +1,14 @@
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
+import type { Static } from 'typebox';
+import { StringEnum } from '../shared/schema-check.js';
 import { isValidAgentName } from '../manifest/types.js';
 import { locateRepoFile, readRepoFile } from '../repo/files.js';
 import { isInside } from '../repo/roots.js';
 
-export type AgentSource = 'packaged' | 'installed';
+/** Where a prompt comes from: packaged with the service, or installed in the repo. */
+export const AgentSourceSchema = StringEnum(['packaged', 'installed']);
+export type AgentSource = Static<typeof AgentSourceSchema>;
 
 export interface AgentInfo {
   name: string;

@@ -1,7 +1,10 @@
+import type { Static } from 'typebox';
 import type { Cadence, Diagnostic } from '../manifest/types.js';
+import { StringEnum } from '../shared/schema-check.js';
 
 /** Where the roster came from, in order of precedence. */
-export type RosterSourceName = 'state_hub' | 'roster_file' | 'scan';
+export const RosterSourceNameSchema = StringEnum(['state_hub', 'roster_file', 'scan'], { description: 'Where the roster came from' });
+export type RosterSourceName = Static<typeof RosterSourceNameSchema>;
 
 /** One repository as a roster lists it. */
 export interface RosterRepo {

@@ -1,6 +1,8 @@
+import { Type, type Static } from 'typebox';
+import { StringEnum } from '../shared/schema-check.js';
 import { DEFAULT_CADENCE_CRONS, nextRuns } from './cron.js';
 import { formatInZone } from './timezone.js';
-import type { Cadence, Manifest, ManifestEntry } from './types.js';
+import { CADENCES, type Cadence, type Manifest, type ManifestEntry } from './types.js';
 
 export interface ScheduleDefaults {
   /** Zone for manifests that declare none. */
@@ -14,19 +16,29 @@ export const DEFAULT_SCHEDULE_DEFAULTS: ScheduleDefaults = {
   cadenceCrons: DEFAULT_CADENCE_CRONS,
 };
 
-/** An entry with its effective cron and zone resolved, ready to list or emit. */
-export interface ResolvedEntry {
-  agent: string;
-  cadence: Cadence;
-  cron: string;
-  cron_source: 'manifest' | 'cadence_default';
-  timezone: string;
-  enabled: boolean;
-}
+export const CadenceSchema = StringEnum(CADENCES);
 
-export interface ListedEntry extends ResolvedEntry {
-  next_runs: string[];
-}
+export const CronSourceSchema = StringEnum(['manifest', 'cadence_default'], {
+  description: "Whether `cron` is the entry's own or the cadence default",
+});
+
+/** An entry with its effective cron and zone resolved, ready to list or emit. */
+export const ResolvedEntrySchema = Type.Object({
+  agent: Type.String(),
+  cadence: CadenceSchema,
+  cron: Type.String(),
+  cron_source: CronSourceSchema,
+  timezone: Type.String({ description: "The manifest's zone, else the service default" }),
+  enabled: Type.Boolean(),
+});
+export type ResolvedEntry = Static<typeof ResolvedEntrySchema>;
+
+/** An entry as `GET /v1/schedule` lists it. */
+export const ListedEntrySchema = Type.Object({
+  ...ResolvedEntrySchema.properties,
+  next_runs: Type.Array(Type.String({ description: 'ISO-8601 instant with the zone offset' })),
+});
+export type ListedEntry = Static<typeof ListedEntrySchema>;
 
 export function resolveEntry(manifest: Manifest, entry: ManifestEntry, defaults: ScheduleDefaults): ResolvedEntry {
   return {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { requirePrompt } from '../agents/lookup.js';
-import { MAX_PROMPT_BYTES, type AgentRegistry, type AgentSource } from '../agents/registry.js';
-import { resolveEntry, upcomingRuns, type ResolvedEntry, type ScheduleDefaults } from '../manifest/entries.js';
+import { MAX_PROMPT_BYTES, type AgentRegistry } from '../agents/registry.js';
+import { resolveEntry, upcomingRuns, type ScheduleDefaults } from '../manifest/entries.js';
 import type { RepoManifests } from '../manifest/repo-manifests.js';
 import { locateRepoFile, readRepoFile, type LocatedFile, type RepoFile } from '../repo/files.js';
 import { ServiceError } from '../shared/errors.js';
@@ -20,47 +20,10 @@ const POINTERS = [
   { label: 'scope', file: 'SCOPE.md' },
   { label: 'todo', file: 'TODO.md' },
 ] as const;
-type PointerLabel = (typeof POINTERS)[number]['label'];
 
-export interface InlinedPointer {
-  path: string;
-  text: string;
-  /** Size of the whole file, which `text` holds only the start of when `truncated`. */
-  bytes: number;
-  /** True when the file was longer than the cap and `text` holds its start only. */
-  truncated: boolean;
-}
-
-export interface ScheduleInfo extends ResolvedEntry {
-  /** Null only for a cron with no fire time left (croner looks years ahead). */
-  next_run: string | null;
-}
-
-/**
- * The orientation bundle. `agent` … `session_close` are the seed's JSON keys,
- * kept so existing consumers work (`metrics_source` sits beside the summary it
- * describes); the rest is what the service adds.
- */
-export interface Bundle {
-  agent: string;
-  project: string;
-  generated: string;
-  agent_prompt: string;
-  agent_prompt_found: true;
-  memory: string | null;
-  metrics_summary: Record<string, unknown> | null;
-  pointers: Partial<Record<PointerLabel, string>>;
-  session_close: string[];
-  root: string;
-  prompt_source: AgentSource;
-  metrics_source: 'summary_json' | 'executions_jsonl' | null;
-  schedule: ScheduleInfo | null;
-  /** The run the call named (run_id + scheduled_for), checked against the schedule. */
-  run?: NamedRun;
-  pointer_contents?: Partial<Record<PointerLabel, InlinedPointer>>;
-  sizes: { agent_prompt: number; memory: number; metrics_summary: number };
-  warnings: string[];
-}
+// The bundle's shape is one TypeBox schema (bundle-schema.ts); the types come from it.
+export type { Bundle, InlinedPointer, ScheduleInfo } from './bundle-schema.js';
+import type { Bundle, ScheduleInfo } from './bundle-schema.js';
 
 export interface BundleSources {
   agents: AgentRegistry;

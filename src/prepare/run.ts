@@ -12,12 +12,8 @@ export interface RunClaim {
   repo?: string;
 }
 
-/** A checked run as the bundle echoes it. */
-export interface NamedRun {
-  run_id: string;
-  /** ISO-8601 with the entry zone's offset, as discover emits it. */
-  scheduled_for: string;
-}
+import type { NamedRun } from './bundle-schema.js';
+export type { NamedRun };
 
 const invalidRun = (detail: string): ServiceError => new ServiceError('invalid_run', 400, 'Invalid run', detail);
 const mismatch = (detail: string): ServiceError => new ServiceError('run_mismatch', 400, 'Run does not match', detail);

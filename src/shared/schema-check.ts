@@ -1,9 +1,17 @@
 import AjvModule from 'ajv';
-import type { Static, TSchema } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 
 // Fastify already ships Ajv; checking TypeBox schemas with it avoids loading
 // TypeBox's own value checker (about 20 MB of resident memory).
 const ajv = new AjvModule.default({ allErrors: true, strict: false });
+
+/**
+ * A closed set of strings as one plain `enum`: OpenAPI tools (Swagger UI's
+ * dropdowns among them) read it whole, where an `anyOf` of one-value consts
+ * shows only its first member.
+ */
+export const StringEnum = <const V extends string[]>(values: readonly [...V], options: { description?: string } = {}) =>
+  Type.Enum(values, { type: 'string', ...options });
 
 export interface SchemaProblem {
   /** JSON Pointer of the offending value ('' for the whole value). */

@@ -2,9 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { requirePrompt } from '../../agents/lookup.js';
 import type { Services } from '../../services.js';
-import { AgentName, StringEnum, Target, problem } from '../schemas/common.js';
-
-const Source = StringEnum(['packaged', 'installed']);
+import { AgentSourceSchema as Source } from '../../agents/registry.js';
+import { AgentName, Target, problem } from '../schemas/common.js';
 const AgentInfo = Type.Object({ name: Type.String(), source: Source });
 
 export const agentRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {

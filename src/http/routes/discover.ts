@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { discover } from '../../discover/resolve.js';
-import { SKIP_REASONS } from '../../discover/types.js';
+import { RosterSourceNameSchema, SKIP_REASONS } from '../../discover/types.js';
 import { CATCHUPS, WINDOW_LIMITS, parseWindow } from '../../discover/window.js';
 import { AGENT_NAME_PATTERN } from '../../manifest/types.js';
 import type { Services } from '../../services.js';
@@ -39,7 +39,7 @@ const Skipped = Type.Object({
 
 const DiscoverResponse = Type.Object({
   generated_at: Type.String({ format: 'date-time' }),
-  source: StringEnum(['state_hub', 'roster_file', 'scan'], { description: 'Where the roster came from' }),
+  source: RosterSourceNameSchema,
   host_name: Type.String({ description: 'The host whose host_paths entry was used (KAIZEN_HOST_NAME)' }),
   window: Type.Optional(
     Type.Object(

@@ -1,47 +1,20 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type TSchema } from 'typebox';
 import { assertAgentName } from '../../agents/lookup.js';
+import { BundleSchema } from '../../prepare/bundle-schema.js';
 import type { BundleFormat } from '../../prepare/event.js';
 import { PreparedBundles, type Include } from '../../prepare/render.js';
 import { parseRunClaim } from '../../prepare/run.js';
 import { PRINTABLE } from '../../discover/roster.js';
 import type { Services } from '../../services.js';
 import { ServiceError } from '../../shared/errors.js';
-import { AgentName, Now, StringEnum, Target, problem, resolvedEntryProperties } from '../schemas/common.js';
+import { AgentName, Now, StringEnum, Target, problem } from '../schemas/common.js';
 import { parseNow } from './schedule.js';
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-const Inlined = Type.Object({ path: Type.String(), text: Type.String(), bytes: Type.Integer(), truncated: Type.Boolean() });
-
-const BundleSchema = Type.Object(
+/** The core's bundle, plus the event payload include=event adds to the JSON. */
+const PreparedBundleSchema = Type.Object(
   {
-    agent: Type.String(),
-    project: Type.String({ description: 'Repo directory name' }),
-    generated: Type.String({ description: 'UTC date, YYYY-MM-DD' }),
-    agent_prompt: Type.String(),
-    agent_prompt_found: Type.Boolean({ description: 'Always true here: an unknown agent is a 404' }),
-    memory: Nullable(Type.String()),
-    metrics_summary: Nullable(Type.Object({}, { additionalProperties: true, description: 'summary.json as found, or computed from executions.jsonl' })),
-    pointers: Type.Object({ scope: Type.Optional(Type.String()), todo: Type.Optional(Type.String()) }),
-    session_close: Type.Array(Type.String()),
-    root: Type.String({ description: 'Real path of the repo' }),
-    prompt_source: StringEnum(['packaged', 'installed']),
-    metrics_source: Nullable(StringEnum(['summary_json', 'executions_jsonl'])),
-    schedule: Nullable(
-      Type.Object({ ...resolvedEntryProperties, next_run: Nullable(Type.String({ description: 'ISO-8601 instant with the zone offset' })) }),
-    ),
-    run: Type.Optional(
-      Type.Object(
-        {
-          run_id: Type.String({ format: 'uuid', examples: ['27f93d6e-ea89-5151-8184-9c198da45d8b'] }),
-          scheduled_for: Type.String({ description: 'The fire time, ISO-8601 with the entry zone offset', examples: ['2026-12-07T09:00:00+01:00'] }),
-        },
-        { description: 'The run the call named with run_id and scheduled_for, checked against the schedule' },
-      ),
-    ),
-    pointer_contents: Type.Optional(Type.Object({ scope: Type.Optional(Inlined), todo: Type.Optional(Inlined) })),
-    sizes: Type.Object({ agent_prompt: Type.Integer(), memory: Type.Integer(), metrics_summary: Type.Integer() }),
-    warnings: Type.Array(Type.String()),
+    ...BundleSchema.properties,
     event: Type.Optional(Type.Object({}, { additionalProperties: true, description: 'kaizen.schedule.prepared payload (include=event)' })),
   },
   { description: 'Orientation bundle for one scheduled run' },
@@ -100,7 +73,7 @@ export const prepareRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
         200: {
           description: 'The bundle',
           content: {
-            'application/json': { schema: BundleSchema },
+            'application/json': { schema: PreparedBundleSchema },
             'text/markdown': { schema: Type.String({ description: 'The bundle in the seed markdown layout' }) },
           },
         } as unknown as TSchema,

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type, type Static, type TSchema } from 'typebox';
-import { listEntries } from '../../manifest/entries.js';
+import { ListedEntrySchema, listEntries } from '../../manifest/entries.js';
 import { writeScaffold } from '../../manifest/init.js';
 import { MANIFEST_JSON_SCHEMA } from '../../manifest/json-schema.js';
 import { isValidTimeZone, suggestTimeZone } from '../../manifest/timezone.js';
@@ -10,13 +10,9 @@ import { validateManifest } from '../../manifest/validate.js';
 import type { Services } from '../../services.js';
 import { NOW_DETAIL, ServiceError } from '../../shared/errors.js';
 import { problemDocument, sendProblem } from '../problem.js';
-import { Diagnostic, Now, Target, ValidationReport, problem, resolvedEntryProperties, validationProblem } from '../schemas/common.js';
+import { Diagnostic, Now, Target, ValidationReport, problem, validationProblem } from '../schemas/common.js';
 import { EXAMPLE_MANIFEST } from '../schemas/examples.js';
 
-export const ListedEntry = Type.Object({
-  ...resolvedEntryProperties,
-  next_runs: Type.Array(Type.String({ description: 'ISO-8601 instant with the zone offset' })),
-});
 
 const MAX_VALIDATE_BODY = 256 * 1024;
 
@@ -149,7 +145,7 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
           root: Type.String({ description: 'Real path of the repo' }),
           path: Type.String({ description: 'Path of the manifest' }),
           timezone: Type.String({ description: "The manifest's zone, else the service default" }),
-          entries: Type.Array(ListedEntry),
+          entries: Type.Array(ListedEntrySchema),
           warnings: Type.Array(Diagnostic),
         }),
         400: problem('Malformed query'),

@@ -1,30 +1,10 @@
 import { Type, type TSchema } from 'typebox';
-import { CADENCES, DIAGNOSTIC_CODES } from '../../manifest/types.js';
+import { DIAGNOSTIC_CODES } from '../../manifest/types.js';
+import { StringEnum } from '../../shared/schema-check.js';
 import { EXAMPLE_NOW, EXAMPLE_VALID_REPORT, PROBLEM_EXAMPLES, VALIDATION_PROBLEM_EXAMPLE } from './examples.js';
 
-/**
- * A closed set of strings as one plain `enum`: OpenAPI tools (Swagger UI's
- * dropdowns among them) read it whole, where an `anyOf` of one-value consts
- * shows only its first member.
- */
-export const StringEnum = <const V extends string[]>(values: readonly [...V], options: { description?: string } = {}) =>
-  Type.Enum(values, { type: 'string', ...options });
-
-export const Cadence = StringEnum(CADENCES);
-
-export const CronSource = StringEnum(['manifest', 'cadence_default'], {
-  description: "Whether `cron` is the entry's own or the cadence default",
-});
-
-/** The members of a manifest entry with its effective cron and zone resolved. */
-export const resolvedEntryProperties = {
-  agent: Type.String(),
-  cadence: Cadence,
-  cron: Type.String(),
-  cron_source: CronSource,
-  timezone: Type.String({ description: "The manifest's zone, else the service default" }),
-  enabled: Type.Boolean(),
-};
+export { StringEnum };
+export { CadenceSchema as Cadence, CronSourceSchema as CronSource } from '../../manifest/entries.js';
 
 export const Diagnostic = Type.Object(
   {
