@@ -6,7 +6,7 @@ import type { RepoManifests } from '../manifest/repo-manifests.js';
 import { locateRepoFile, readRepoFile, type LocatedFile, type RepoFile } from '../repo/files.js';
 import { ServiceError } from '../shared/errors.js';
 import { summarizeExecutions, type ComputedSummary } from './metrics.js';
-import { checkRun, type NamedRun, type RunClaim } from './run.js';
+import { checkRun, type RunClaim } from './run.js';
 
 /** Per-file read caps: far above real files, low enough to bound a request's memory. */
 export const LIMITS = {
