@@ -126,7 +126,7 @@ describe('GET /v1/discover over a State Hub', () => {
         timezone: 'Europe/Berlin',
         enabled: true,
         prepare_command: `kaizen-agentic schedule prepare coach --target ${at('valid')}`,
-        prepare_url: `http://localhost:80/v1/prepare/coach?target=${encodeURIComponent(at('valid'))}`,
+        prepare_url: `http://127.0.0.1:3000/v1/prepare/coach?target=${encodeURIComponent(at('valid'))}`,
         next_run: '2026-03-09T09:00:00+01:00',
         run_id: runId('valid', 'coach', new Date('2026-03-09T08:00:00Z')),
       },
@@ -413,7 +413,7 @@ describe('/readyz with a State Hub configured', () => {
     const other = await testApp({ KAIZEN_STATE_HUB_URL: hub.url, KAIZEN_REPO_ROOTS: fleet.dir, KAIZEN_HOST_NAME: HOST });
     const down = await other.inject('/readyz');
     expect(down.statusCode).toBe(503);
-    expect(down.json().checks).toContainEqual({ name: 'state_hub', ok: false, detail: 'hub answered HTTP 500' });
+    expect(down.json().checks).toContainEqual(expect.objectContaining({ name: 'state_hub', ok: false, detail: expect.stringContaining('answered HTTP 500') }));
     await other.close();
   });
 

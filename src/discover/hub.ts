@@ -109,19 +109,6 @@ export class StateHubClient {
     }
   }
 
-  /** Readiness: whether `GET /repos/` answers 2xx within the deadline (no retry, body discarded). */
-  async probe(): Promise<{ ok: boolean; detail?: string }> {
-    const deadline = AbortSignal.timeout(this.options.timeoutMs);
-    try {
-      const res = await request(this.reposUrl(), { dispatcher: this.agent, method: 'GET', headers: this.headers(), signal: deadline });
-      await res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
-      if (res.statusCode >= 200 && res.statusCode < 300) return { ok: true };
-      return { ok: false, detail: `hub answered HTTP ${res.statusCode}` };
-    } catch (err) {
-      return { ok: false, detail: this.classify(err, deadline).message };
-    }
-  }
-
   async close(): Promise<void> {
     await this.agent.close();
   }
@@ -140,6 +127,12 @@ export class StateHubClient {
         throw new HubFailure('hub_bad_response', `the State Hub answered a redirect (HTTP ${statusCode}); redirects are not followed`, false, statusCode);
       }
       throw new HubFailure('hub_bad_response', `the State Hub answered HTTP ${statusCode}`, RETRYABLE_STATUS.has(statusCode), statusCode);
+    }
+    // An HTML sign-in page or error page from a proxy is not a roster, whatever its status.
+    const type = String(res.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== '' && type !== 'application/json' && !type.endsWith('+json')) {
+      await body.dump({ limit: 16 * 1024 }).catch(() => undefined);
+      throw new HubFailure('hub_bad_response', `the State Hub answered ${type.slice(0, 100)}, not JSON`, false);
     }
     const declared = Number(res.headers['content-length']);
     if (Number.isFinite(declared) && declared > this.maxBytes) {

@@ -2,8 +2,14 @@ import { Type } from 'typebox';
 import { compileCheck } from '../shared/schema-check.js';
 import type { RosterRepo, SkippedRepo } from './types.js';
 
-/** Printable text without control characters: slugs and domains end up in logs and task names. */
-export const PRINTABLE = '^[^\\u0000-\\u001f\\u007f]+$';
+/**
+ * Printable text: slugs and domains end up in logs, task names and terminals.
+ * Refused: C0 and C1 controls (U+009B is a one-byte CSI to many terminals),
+ * and the bidi controls (overrides U+202A-U+202E, isolates U+2066-U+2069,
+ * marks U+200E/U+200F/U+061C) that make a name display as another, plus the
+ * line and paragraph separators U+2028/U+2029.
+ */
+export const PRINTABLE = '^[^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069]+$';
 
 /**
  * One repo object of the State Hub roster. Unknown members are allowed (the

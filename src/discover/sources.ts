@@ -37,13 +37,24 @@ export class StateHubRosterSource implements RosterSource {
   private probe?: { at: number; result: Promise<{ ok: boolean; detail?: string }> };
 
   /**
-   * Whether the hub answers. Shared by concurrent callers and reused for a few
+   * Whether discover could get a roster now: the hub is read exactly as
+   * discover reads it (status, content type, the whole body within the
+   * deadline, a roster inside), so a hub that drips its body or answers an
+   * HTML page is not ready. Shared by concurrent callers and reused for a few
    * seconds, so an unauthenticated /readyz cannot be turned into a flood of
    * roster requests against the hub.
    */
   readiness(): Promise<{ ok: boolean; detail?: string }> {
     const now = Date.now();
-    if (!this.probe || now - this.probe.at > READINESS_TTL_MS) this.probe = { at: now, result: this.client.probe() };
+    if (!this.probe || now - this.probe.at > READINESS_TTL_MS) {
+      this.probe = {
+        at: now,
+        result: this.load({}).then(
+          () => ({ ok: true }),
+          (err: unknown) => ({ ok: false, detail: err instanceof ServiceError ? err.message : 'the State Hub could not be read' }),
+        ),
+      };
+    }
     return this.probe.result;
   }
 

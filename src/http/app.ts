@@ -7,6 +7,7 @@ import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin, frameworkErrors } from './plugins/errors.js';
 import { limitsPlugin } from './plugins/limits.js';
 import { metricsPlugin } from './plugins/metrics.js';
+import { REDACTED, REDACTED_LOG_PATHS, redactUrl } from './redact.js';
 import { openapiPlugin } from './plugins/openapi.js';
 import { agentRoutes } from './routes/agents.js';
 import { discoverRoutes } from './routes/discover.js';
@@ -24,8 +25,12 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Builds the service without listening; `server.ts` and the tests both start here. */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  // Credentials never reach the log: header paths are censored by pino
+  // whatever logger options a caller passes; URLs are redacted below.
+  const redact = { paths: REDACTED_LOG_PATHS, censor: REDACTED };
+  const logger = options.logger === false ? false : { level: config.logLevel, ...(typeof options.logger === 'object' ? options.logger : {}), redact };
   const app = Fastify({
-    logger: options.logger ?? { level: config.logLevel },
+    logger,
     // Honour a caller's well-formed x-request-id so logs line up across services.
     // genReqId reads the header itself: with requestIdHeader set, Fastify would
     // take any incoming value as is and never call genReqId for it.
@@ -60,7 +65,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   app.addHook('onResponse', (request, reply, done) => {
     request.log.info(
-      { method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+      { method: request.method, url: redactUrl(request.url), statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
       'request completed',
     );
     done();

@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { discover } from '../../discover/resolve.js';
 import { RosterSourceNameSchema, SKIP_REASONS } from '../../discover/types.js';
@@ -8,6 +7,7 @@ import { AGENT_NAME_PATTERN } from '../../manifest/types.js';
 import type { Services } from '../../services.js';
 import { Cadence, CronSource, Diagnostic, Now, StringEnum, problem } from '../schemas/common.js';
 import { ServiceError } from '../../shared/errors.js';
+import { publicBaseUrl } from '../public-url.js';
 import { parseNow } from './schedule.js';
 
 const ScheduledRun = Type.Object({
@@ -64,17 +64,6 @@ const DiscoverResponse = Type.Object({
   }),
 });
 
-const HOST_HEADER = /^[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$/;
-
-/** The base of `prepare_url`: KAIZEN_PUBLIC_URL, else the origin the request was sent to. */
-function baseUrl(services: Services, request: FastifyRequest): string {
-  const { publicUrl, host, port } = services.config;
-  if (publicUrl) return publicUrl;
-  const requested = request.host;
-  const authority = typeof requested === 'string' && HOST_HEADER.test(requested) ? requested : `${host}:${port}`;
-  return `${request.protocol}://${authority}`;
-}
-
 export const discoverRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   const { config, roots, manifests, defaults, roster, metrics } = services;
   const deps = { roster, roots, manifests, defaults, hostName: config.hostName, prepareCommand: config.prepareCommand };
@@ -125,7 +114,7 @@ export const discoverRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
         ...(agent !== undefined ? { agent } : {}),
         now,
         ...(window ? { window } : {}),
-        baseUrl: baseUrl(services, request),
+        baseUrl: publicBaseUrl(config, app.server.address()),
         log: request.log,
       });
       metrics.discoverFinished(result.source, 'ok', seconds());
