@@ -9,5 +9,5 @@ import { renderMarkdown } from '../dist/src/prepare/markdown.js';
 
 const [repo, agent, agentsDir] = process.argv.slice(2);
 const agents = new AgentRegistry(agentsDir);
-const bundle = buildBundle(repo, agent, { agents, manifests: new RepoManifests(agents), defaults: DEFAULT_SCHEDULE_DEFAULTS }, { now: new Date(), inlinePointers: false });
+const bundle = await buildBundle(repo, agent, { agents, manifests: new RepoManifests(agents), defaults: DEFAULT_SCHEDULE_DEFAULTS }, { now: new Date(), inlinePointers: false });
 process.stdout.write(renderMarkdown(bundle));

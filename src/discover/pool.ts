@@ -1,7 +1,7 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 
 /** Longest stretch of synchronous work before other requests get a turn. */
-const SLICE_MS = 5;
+export const SLICE_MS = 5;
 
 /**
  * Maps `items` through a synchronous `fn` in order, yielding to the event

@@ -5,7 +5,7 @@ import { resolveEntry, upcomingRuns, type ScheduleDefaults } from '../manifest/e
 import type { RepoManifests } from '../manifest/repo-manifests.js';
 import { locateRepoFile, readRepoFile, type LocatedFile, type RepoFile } from '../repo/files.js';
 import { ServiceError } from '../shared/errors.js';
-import { summarizeExecutions, type ComputedSummary } from './metrics.js';
+import { summarizeExecutionsInSlices, type ComputedSummary } from './metrics.js';
 import { checkRun, type RunClaim } from './run.js';
 
 /** Per-file read caps: far above real files, low enough to bound a request's memory. */
@@ -58,7 +58,7 @@ function unusable(file: RepoFile | LocatedFile, what: string): string | undefine
   }
 }
 
-function metricsFor(repoRoot: string, agent: string, warnings: string[]): Pick<Bundle, 'metrics_summary' | 'metrics_source'> {
+async function metricsFor(repoRoot: string, agent: string, warnings: string[]): Promise<Pick<Bundle, 'metrics_summary' | 'metrics_source'>> {
   const dir = path.join('.kaizen', 'metrics', agent);
   const summaryFile = readRepoFile(repoRoot, path.join(dir, 'summary.json'), LIMITS.summary);
   if (summaryFile.status === 'ok') {
@@ -79,7 +79,7 @@ function metricsFor(repoRoot: string, agent: string, warnings: string[]): Pick<B
 
   const executions = readRepoFile(repoRoot, path.join(dir, 'executions.jsonl'), LIMITS.executions);
   if (executions.status === 'ok') {
-    const summary: ComputedSummary = summarizeExecutions(executions.text);
+    const summary: ComputedSummary = await summarizeExecutionsInSlices(executions.text);
     if (summary.skipped_lines > 0) warnings.push(`${dir}/executions.jsonl: ${summary.skipped_lines} unreadable line(s) skipped`);
     return { metrics_summary: { ...summary }, metrics_source: 'executions_jsonl' };
   }
@@ -113,9 +113,10 @@ function scheduleFor(repoRoot: string, agent: string, sources: BundleSources, no
  * Assembles the bundle for `agent` in the repo at `repoRoot` (a real path
  * inside the roots) from local files only. It never writes: a GET must not
  * change a checkout, which may be mounted read-only. Throws `unknown_agent`
- * (404) when no prompt exists for the agent.
+ * (404) when no prompt exists for the agent. Asynchronous only because a long
+ * executions.jsonl is summarised in slices (see summarizeExecutionsInSlices).
  */
-export function buildBundle(repoRoot: string, agent: string, sources: BundleSources, options: BundleOptions): Bundle {
+export async function buildBundle(repoRoot: string, agent: string, sources: BundleSources, options: BundleOptions): Promise<Bundle> {
   const prompt = requirePrompt(sources.agents, agent, repoRoot);
   const warnings: string[] = [];
   if (prompt.source === 'packaged') {
@@ -132,7 +133,7 @@ export function buildBundle(repoRoot: string, agent: string, sources: BundleSour
   const memoryWarning = unusable(memoryFile, `.kaizen/agents/${agent}/memory.md`);
   if (memoryWarning) warnings.push(memoryWarning);
 
-  const metrics = metricsFor(repoRoot, agent, warnings);
+  const metrics = await metricsFor(repoRoot, agent, warnings);
 
   const pointers: Bundle['pointers'] = {};
   const contents: NonNullable<Bundle['pointer_contents']> = {};

@@ -62,8 +62,10 @@ export class PreparedBundles {
   ) {}
 
   /** Resolves `target` inside the repo roots and renders the bundle, batched with this turn's other calls. */
-  prepare(target: string, agent: string, options: RenderOptions): Promise<Prepared> {
-    return this.batch.run(() => {
+  async prepare(target: string, agent: string, options: RenderOptions): Promise<Prepared> {
+    // The job's synchronous part (resolve, fingerprint) runs inside the batch;
+    // only a long metrics summary continues after it, in slices.
+    return await this.batch.run(() => {
       const repoRoot = this.batch.memoize(`target\u0000${target}`, () => this.roots.resolveRepo(target));
       return this.render(repoRoot, agent, options);
     });
@@ -84,7 +86,7 @@ export class PreparedBundles {
     ];
   }
 
-  render(repoRoot: string, agent: string, options: RenderOptions): Prepared {
+  async render(repoRoot: string, agent: string, options: RenderOptions): Promise<Prepared> {
     // An explicit `now`, an event (which carries its own timestamp) or a named run (one call per run) is never cached.
     const cacheable = options.now === undefined && !options.include.has('event') && options.run === undefined;
     const key = `${repoRoot}\u0000${agent}\u0000${options.format}\u0000${options.include.has('pointers')}`;
@@ -95,8 +97,21 @@ export class PreparedBundles {
     const cached = this.cache.get(key, signature);
     if (cached && started < cached.validUntil) return { bundle: cached, cache: 'hit' };
 
+    if (signature === undefined) return { bundle: await this.build(repoRoot, agent, options, started, key, signature), cache: cacheable ? 'miss' : 'bypass' };
+    // Identical cacheable calls of one batch share one render, as they would
+    // share its cache entry: the render may outlast the batch while a long
+    // metrics history is summarised in slices.
+    let built = false;
+    const rendered = await this.batch.memoize(`render\u0000${key}`, () => {
+      built = true;
+      return this.build(repoRoot, agent, options, started, key, signature);
+    });
+    return { bundle: rendered, cache: built ? 'miss' : 'hit' };
+  }
+
+  private async build(repoRoot: string, agent: string, options: RenderOptions, started: number, key: string, signature: string | undefined): Promise<RenderedBundle> {
     const now = options.now ?? new Date(started);
-    const bundle = buildBundle(repoRoot, agent, this.sources, {
+    const bundle = await buildBundle(repoRoot, agent, this.sources, {
       now,
       inlinePointers: options.include.has('pointers'),
       ...(options.run ? { run: options.run } : {}),
@@ -121,6 +136,6 @@ export class PreparedBundles {
     const nextRun = bundle.schedule?.next_run ? Date.parse(bundle.schedule.next_run) : Infinity;
     const rendered: RenderedBundle = { format: options.format, body, etag: etagOf(body), validUntil: Math.min(nextUtcMidnight(now.getTime()), nextRun) };
     this.cache.set(key, signature, rendered);
-    return { bundle: rendered, cache: cacheable ? 'miss' : 'bypass' };
+    return rendered;
   }
 }
