@@ -9,13 +9,18 @@ import { ServiceError } from '../shared/errors.js';
 import { renderPrepareCommand, type CommandRun } from '../shared/prepare-command.js';
 import { runId } from '../shared/run-id.js';
 import { mapInSlices } from './pool.js';
-import type { DiscoverResult, RosterRepo, RosterSource, ScheduledRun, SkippedRepo } from './types.js';
+import { SkipLog, type DiscoverLogger } from './skip-log.js';
+import type { DiscoverResult, RosterRepo, RosterSource, ScheduledRun, SkipReason, SkippedRepo } from './types.js';
 import { Slicer, WINDOW_LIMITS, firesInWindow, latestInWindow, tooManyRuns, type DueWindow } from './window.js';
 
-/** The part of a pino logger the resolver uses: one line per skipped repo. */
-export interface DiscoverLogger {
-  warn(fields: Record<string, unknown>, event: string): void;
-}
+export type { DiscoverLogger } from './skip-log.js';
+
+/**
+ * Most skipped entries one answer lists (sorted by repo, the first ones);
+ * `counts.skipped` and `skipped_by_reason` still count them all, and
+ * `skipped_truncated` says the list was cut.
+ */
+export const MAX_SKIPPED_LISTED = 100;
 
 export interface DiscoverDeps {
   roster: RosterSource;
@@ -26,6 +31,8 @@ export interface DiscoverDeps {
   hostName: string;
   /** Template of `prepare_command`, with `{agent}` and `{root}` placeholders. */
   prepareCommand: string;
+  /** Remembers what was logged across calls; without it every call logs its skips (capped). */
+  skipLog?: SkipLog;
 }
 
 export interface DiscoverOptions {
@@ -42,8 +49,8 @@ export interface DiscoverOptions {
 }
 
 type RepoOutcome =
-  | { kind: 'runs'; runs: ScheduledRun[] }
-  | { kind: 'not_opted_in' }
+  | { kind: 'runs'; runs: ScheduledRun[]; repo: string }
+  | { kind: 'not_opted_in'; repo: string }
   | { kind: 'skipped'; skip: SkippedRepo; root?: string };
 
 /** The run a windowed `prepare_url` names, with the slug its id was derived from. */
@@ -62,7 +69,8 @@ const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 
  * every roster repo checked out on this host inside the repo roots with a
  * valid manifest. Reads only; the same inputs give the same runs. Fails (via
  * the roster source) only when the roster itself cannot be had; every
- * per-repo problem becomes an entry of `skipped` and one log line.
+ * per-repo problem becomes an entry of `skipped` (the first
+ * MAX_SKIPPED_LISTED listed) and a log line when it is news (see SkipLog).
  */
 export async function discover(deps: DiscoverDeps, options: DiscoverOptions): Promise<DiscoverResult> {
   const roster = await deps.roster.load(options.domain === undefined ? {} : { domain: options.domain });
@@ -72,33 +80,28 @@ export async function discover(deps: DiscoverDeps, options: DiscoverOptions): Pr
 
   const runs: ScheduledRun[] = [];
   const skipped: SkippedRepo[] = [...roster.skipped];
+  const usable: string[] = [];
   let notOptedIn = 0;
   let optedIn = 0;
   for (const outcome of outcomes) {
     if (outcome.kind === 'runs') {
       optedIn++;
+      usable.push(outcome.repo);
       runs.push(...outcome.runs);
     } else if (outcome.kind === 'not_opted_in') {
       notOptedIn++;
+      usable.push(outcome.repo);
     } else {
       skipped.push(outcome.skip);
     }
-  }
-  for (const skip of skipped) {
-    options.log.warn(
-      {
-        repo: skip.repo,
-        detail: skip.detail,
-        source: roster.source,
-        ...(skip.errors ? { errors: skip.errors.map((e) => ({ code: e.code, path: e.path, line: e.line, message: e.message })) } : {}),
-      },
-      skip.reason,
-    );
   }
 
   runs.sort((a, b) => byCodeUnits(a.repo, b.repo) || byCodeUnits(a.agent, b.agent));
   const scheduled = options.window ? await windowRuns(deps, options, options.window, runs) : runs;
   skipped.sort((a, b) => byCodeUnits(a.repo, b.repo) || byCodeUnits(a.reason, b.reason));
+  (deps.skipLog ?? new SkipLog()).report(skipped, usable, roster.source, options.log);
+  const byReason: Partial<Record<SkipReason, number>> = {};
+  for (const skip of skipped) byReason[skip.reason] = (byReason[skip.reason] ?? 0) + 1;
 
   return {
     generated_at: new Date().toISOString(),
@@ -108,7 +111,9 @@ export async function discover(deps: DiscoverDeps, options: DiscoverOptions): Pr
       ? { window: { from: options.window.from.toISOString(), to: options.window.to.toISOString(), catchup: options.window.catchup } }
       : {}),
     scheduled_runs: scheduled,
-    skipped,
+    skipped: skipped.slice(0, MAX_SKIPPED_LISTED),
+    skipped_truncated: skipped.length > MAX_SKIPPED_LISTED,
+    skipped_by_reason: byReason,
     counts: {
       roster_entries: roster.entries,
       repos: repos.length,
@@ -151,7 +156,7 @@ function examineRepo(deps: DiscoverDeps, options: DiscoverOptions, repo: RosterR
     }
     return skip('repo_unreachable', 'the schedule file could not be read');
   }
-  if (loaded.status === 'missing') return { kind: 'not_opted_in' };
+  if (loaded.status === 'missing') return { kind: 'not_opted_in', repo: repo.slug };
   const { result } = loaded;
   if (!result.manifest) {
     const n = result.errors.length;
@@ -182,7 +187,7 @@ function examineRepo(deps: DiscoverDeps, options: DiscoverOptions, repo: RosterR
       run_id: nextRun?.run_id ?? null,
     });
   }
-  return { kind: 'runs', runs };
+  return { kind: 'runs', runs, repo: repo.slug };
 }
 
 /**

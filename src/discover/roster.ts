@@ -27,6 +27,21 @@ export const RosterEntrySchema = Type.Object(
 );
 const rosterEntry = compileCheck(RosterEntrySchema);
 
+/**
+ * Most entries a roster document (hub answer or roster file) may hold; more
+ * and the whole roster is refused. Ten times a large fleet: a hub answering
+ * millions of entries (a 5 MiB array of zeros holds 2.6 million) would
+ * otherwise cost seconds of CPU and a skip per entry.
+ */
+export const MAX_ROSTER_ENTRIES = 10_000;
+
+/** Thrown by parseRoster for a roster over MAX_ROSTER_ENTRIES; each source maps it to its own error code. */
+export class RosterTooLarge extends Error {
+  constructor(readonly entries: number) {
+    super(`the roster holds ${entries} entries; the limit is ${MAX_ROSTER_ENTRIES}`);
+  }
+}
+
 export interface ParsedRoster {
   entries: number;
   repos: RosterRepo[];
@@ -56,11 +71,14 @@ function entryLabel(entry: unknown, index: number): string {
 /**
  * Checks every entry of a roster document. Malformed entries and repeated
  * slugs are reported as skipped rather than failing the whole roster; a
- * document that holds no roster array at all returns undefined.
+ * document that holds no roster array at all returns undefined, one with
+ * more than MAX_ROSTER_ENTRIES entries throws RosterTooLarge before any
+ * entry is looked at.
  */
-export function parseRoster(document: unknown): ParsedRoster | undefined {
+export function parseRoster(document: unknown, maxEntries = MAX_ROSTER_ENTRIES): ParsedRoster | undefined {
   const items = rosterArray(document);
   if (!items) return undefined;
+  if (items.length > maxEntries) throw new RosterTooLarge(items.length);
   const repos: RosterRepo[] = [];
   const skipped: SkippedRepo[] = [];
   const seen = new Set<string>();

@@ -6,7 +6,7 @@ import { SCHEDULE_RELATIVE_PATH } from '../manifest/types.js';
 import type { RepoRoots } from '../repo/roots.js';
 import { ServiceError } from '../shared/errors.js';
 import { MAX_HUB_RESPONSE_BYTES, StateHubClient } from './hub.js';
-import { parseRoster } from './roster.js';
+import { RosterTooLarge, parseRoster } from './roster.js';
 import type { Roster, RosterQuery, RosterRepo, RosterSource } from './types.js';
 
 /** Roster files larger than this are refused, like hub answers. */
@@ -22,7 +22,15 @@ export class StateHubRosterSource implements RosterSource {
 
   async load(query: RosterQuery): Promise<Roster> {
     const document = await this.client.fetchRoster(query.domain);
-    const parsed = parseRoster(document);
+    let parsed;
+    try {
+      parsed = parseRoster(document);
+    } catch (err) {
+      if (!(err instanceof RosterTooLarge)) throw err;
+      throw new ServiceError('hub_bad_response', 502, 'Bad answer from the State Hub', `Cannot discover without a roster: ${err.message} (${this.client.origin}).`, {
+        roster_entries: err.entries,
+      });
+    }
     if (!parsed) {
       throw new ServiceError(
         'hub_bad_response',
@@ -111,7 +119,13 @@ export class RosterFileSource implements RosterSource {
       const reason = err instanceof Error ? err.message.split('\n')[0] : 'parse error';
       throw rosterFileError(`the roster file is not valid ${/\.json$/i.test(this.file) ? 'JSON' : 'YAML'} (${reason}).`);
     }
-    const parsed = parseRoster(document);
+    let parsed;
+    try {
+      parsed = parseRoster(document);
+    } catch (err) {
+      if (err instanceof RosterTooLarge) throw rosterFileError(`${err.message}.`);
+      throw err;
+    }
     if (!parsed) {
       throw rosterFileError('the roster file holds no roster (expected a list of repos, or a mapping holding one under "repos" or "items").');
     }
@@ -146,7 +160,8 @@ export class ScanRosterSource implements RosterSource {
         if (this.isCandidate(dir)) repos.push({ slug: name, host_paths: { [this.hostName]: dir } });
       }
     }
-    const parsed = parseRoster(repos)!;
+    // Not capped: these are directories the operator put under the roots, not a remote document.
+    const parsed = parseRoster(repos, Infinity)!;
     return { source: this.name, ...parsed };
   }
 

@@ -109,6 +109,11 @@ export interface DiscoverResult {
   /** The due window answered, when one was asked for. */
   window?: { from: string; to: string; catchup: 'all' | 'latest' };
   scheduled_runs: ScheduledRun[];
+  /** The first MAX_SKIPPED_LISTED skips, sorted by repo. */
   skipped: SkippedRepo[];
+  /** True when `skipped` lists only some of `counts.skipped`. */
+  skipped_truncated: boolean;
+  /** Every skip counted by reason, listed or not. */
+  skipped_by_reason: Partial<Record<SkipReason, number>>;
   counts: DiscoverCounts;
 }

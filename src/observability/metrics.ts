@@ -78,8 +78,8 @@ export class ServiceMetrics {
     this.discoverDuration.observe({ source, outcome }, seconds);
   }
 
-  repoSkipped(reason: string): void {
-    this.skipped.inc({ reason });
+  repoSkipped(reason: string, n = 1): void {
+    this.skipped.inc({ reason }, n);
   }
 
   hubCall(outcome: string): void {

@@ -1,6 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { discover } from '../../discover/resolve.js';
+import { MAX_SKIPPED_LISTED } from '../../discover/resolve.js';
+import { SharedDiscover } from '../../discover/single-flight.js';
+import { SkipLog } from '../../discover/skip-log.js';
+import { MAX_ROSTER_ENTRIES } from '../../discover/roster.js';
 import { RosterSourceNameSchema, SKIP_REASONS } from '../../discover/types.js';
 import { CATCHUPS, WINDOW_LIMITS, parseWindow } from '../../discover/window.js';
 import { AGENT_NAME_PATTERN } from '../../manifest/types.js';
@@ -52,7 +55,12 @@ const DiscoverResponse = Type.Object({
     ),
   ),
   scheduled_runs: Type.Array(ScheduledRun, { description: 'Sorted by repo, then agent; in a window by scheduled_for, then repo, then agent' }),
-  skipped: Type.Array(Skipped, { description: 'Repos and roster entries that could not be used, sorted by repo' }),
+  skipped: Type.Array(Skipped, { maxItems: MAX_SKIPPED_LISTED, description: `Repos and roster entries that could not be used, sorted by repo; the first ${MAX_SKIPPED_LISTED} only` }),
+  skipped_truncated: Type.Boolean({ description: `True when more than ${MAX_SKIPPED_LISTED} were skipped and \`skipped\` lists only the first ones; counts.skipped has them all` }),
+  skipped_by_reason: Type.Object(Object.fromEntries(SKIP_REASONS.map((r) => [r, Type.Optional(Type.Integer())])), {
+    additionalProperties: false,
+    description: 'Every skip counted by reason, listed or not',
+  }),
   counts: Type.Object({
     roster_entries: Type.Integer({ description: 'Entries in the roster, malformed ones included' }),
     repos: Type.Integer({ description: 'Repos examined (well-formed, unique, matching the domain filter)' }),
@@ -66,7 +74,8 @@ const DiscoverResponse = Type.Object({
 
 export const discoverRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   const { config, roots, manifests, defaults, roster, metrics } = services;
-  const deps = { roster, roots, manifests, defaults, hostName: config.hostName, prepareCommand: config.prepareCommand };
+  const deps = { roster, roots, manifests, defaults, hostName: config.hostName, prepareCommand: config.prepareCommand, skipLog: new SkipLog() };
+  const shared = new SharedDiscover(deps);
 
   app.get('/v1/discover', {
     schema: {
@@ -98,7 +107,7 @@ export const discoverRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
           `Malformed query (invalid_request, invalid_now); an unparsable window instant, to before from, or to/catchup without from (invalid_window); a window over ${WINDOW_LIMITS.maxDays} days or an answer over ${WINDOW_LIMITS.maxRuns} runs (window_too_large, the detail says how to narrow it)`,
         ),
         500: problem('The roster file cannot be read or holds no roster (roster_file_invalid)'),
-        502: problem('The State Hub is down or timed out (hub_unreachable), or answered non-2xx, a redirect, invalid JSON, a non-roster or an oversized body (hub_bad_response)'),
+        502: problem(`The State Hub is down or timed out (hub_unreachable), or answered non-2xx, a redirect, a non-JSON media type, invalid JSON, a non-roster, more than ${MAX_ROSTER_ENTRIES} roster entries or an oversized body (hub_bad_response)`),
       },
     },
   }, async (request) => {
@@ -108,7 +117,7 @@ export const discoverRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     try {
-      const result = await discover(deps, {
+      const result = await shared.run({
         ...(domain !== undefined ? { domain } : {}),
         ...(cadence !== undefined ? { cadence } : {}),
         ...(agent !== undefined ? { agent } : {}),
@@ -119,7 +128,7 @@ export const discoverRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
       });
       metrics.discoverFinished(result.source, 'ok', seconds());
       if (result.source === 'state_hub') metrics.hubCall('ok');
-      for (const skip of result.skipped) metrics.repoSkipped(skip.reason);
+      for (const [reason, n] of Object.entries(result.skipped_by_reason)) metrics.repoSkipped(reason, n);
       return result;
     } catch (err) {
       metrics.discoverFinished(roster.name, 'error', seconds());
