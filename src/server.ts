@@ -1,8 +1,10 @@
 import closeWithGrace from 'close-with-grace';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { buildApp } from './http/app.js';
+import { publicBaseUrl } from './http/public-url.js';
 
-/** How long in-flight requests get to finish after SIGTERM before the process exits anyway. */
+/** How long in-flight requests get to finish once the listener is closed, before the process exits anyway (code 1). */
 const SHUTDOWN_GRACE_MS = 10_000;
 
 function configOrExit(): Config {
@@ -20,17 +22,27 @@ function configOrExit(): Config {
 const config = configOrExit();
 const app = await buildApp(config);
 
-// On SIGTERM/SIGINT: stop accepting, answer new requests on open connections
-// with 503, let in-flight ones finish, exit 0 (or 1 past the grace period).
-closeWithGrace({ delay: SHUTDOWN_GRACE_MS, logger: { error: (msg: string) => app.log.error(msg) } }, async ({ signal, err }) => {
+// On SIGTERM/SIGINT: fail readiness and answer new requests 503 shutting_down
+// at once, but keep the listener open for KAIZEN_SHUTDOWN_DELAY_MS so that
+// connections already in the accept queue, or kept alive, get that answer
+// instead of a reset; then close the listener, let in-flight requests
+// finish, and exit 0 (or 1 past the grace period).
+closeWithGrace({ delay: config.shutdownDelayMs + SHUTDOWN_GRACE_MS, logger: { error: (msg: string) => app.log.error(msg) } }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, 'closing after an unexpected error');
-  else app.log.info({ signal }, 'shutting down');
+  else app.log.info({ signal, delayMs: config.shutdownDelayMs }, 'shutting down');
+  app.drain();
+  if (!err) await sleep(config.shutdownDelayMs);
   await app.close();
 });
 
 try {
   await app.listen({ host: config.host, port: config.port });
-  app.log.info({ repoRoots: config.repoRoots, docs: '/docs' }, 'kaizen-schedule ready');
+  // Emitted URLs never come from a request header; say where they point.
+  const publicUrl = publicBaseUrl(config, app.server.address());
+  app.log.info({ repoRoots: config.repoRoots, docs: '/docs', publicUrl, publicUrlFrom: config.publicUrl ? 'KAIZEN_PUBLIC_URL' : 'listen address' }, 'kaizen-schedule ready');
+  if (!config.publicUrl && /^(0\.0\.0\.0|::)$/.test(config.host)) {
+    app.log.warn({ publicUrl }, 'listening on a wildcard address without KAIZEN_PUBLIC_URL: prepare_url names that address; set KAIZEN_PUBLIC_URL to the URL clients reach this service at');
+  }
 } catch (err) {
   app.log.error({ err }, 'failed to start');
   process.exit(1);

@@ -29,6 +29,7 @@ const EnvSchema = Type.Object({
   KAIZEN_API_TOKENS: Type.Optional(Type.String()),
   KAIZEN_RATE_LIMIT_PER_MINUTE: Type.Optional(Type.String({ pattern: '^[0-9]{1,7}$' })),
   KAIZEN_MAX_EVENT_LOOP_DELAY_MS: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
+  KAIZEN_SHUTDOWN_DELAY_MS: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
   KAIZEN_CRON_DAILY: Type.Optional(Type.String({ minLength: 1 })),
   KAIZEN_CRON_WEEKLY: Type.Optional(Type.String({ minLength: 1 })),
   KAIZEN_CRON_MONTHLY: Type.Optional(Type.String({ minLength: 1 })),
@@ -59,6 +60,8 @@ export interface Config {
   rateLimitPerMinute: number;
   /** Event-loop delay past which requests are shed with 503; 0 turns shedding off. */
   maxEventLoopDelayMs: number;
+  /** After SIGTERM: how long to keep accepting (answering 503 shutting_down, readiness failing) before closing the listener. */
+  shutdownDelayMs: number;
   /** Where packaged agent prompts live (not an environment variable). */
   packagedAgentsDir: string;
 }
@@ -69,6 +72,14 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+/**
+ * Long enough for connections already in the kernel's accept queue (and
+ * requests already on kept-alive connections) to be read and answered before
+ * the listener closes, with room for a loaded machine; a load balancer that
+ * needs seconds to notice a failing /readyz wants a larger value.
+ */
+export const DEFAULT_SHUTDOWN_DELAY_MS = 1000;
 
 const DEFAULT_PREPARE_COMMAND = 'kaizen-agentic schedule prepare {agent} --target {root}';
 
@@ -84,6 +95,7 @@ const HUMAN_RULES: Partial<Record<keyof Env, string>> = {
   KAIZEN_HUB_SCHEDULE_FLAG: 'must be true or false',
   KAIZEN_RATE_LIMIT_PER_MINUTE: 'must be a whole number (0 turns the limit off)',
   KAIZEN_MAX_EVENT_LOOP_DELAY_MS: 'must be a whole number of milliseconds (0 turns load shedding off)',
+  KAIZEN_SHUTDOWN_DELAY_MS: 'must be a whole number of milliseconds',
 };
 
 function parseBoolean(value: string | undefined): boolean {
@@ -182,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiTokens,
     rateLimitPerMinute: Number(e.KAIZEN_RATE_LIMIT_PER_MINUTE ?? 0),
     maxEventLoopDelayMs: Number(e.KAIZEN_MAX_EVENT_LOOP_DELAY_MS ?? 1000),
+    shutdownDelayMs: Number(e.KAIZEN_SHUTDOWN_DELAY_MS ?? DEFAULT_SHUTDOWN_DELAY_MS),
     packagedAgentsDir: path.join(packageRoot(), 'agents'),
   };
 }

@@ -79,7 +79,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const { roster } = services;
   const extraChecks: ReadinessCheck[] = roster.readiness ? [{ name: 'state_hub', run: () => roster.readiness!() }] : [];
   await app.register(rootRoutes);
-  await app.register(healthRoutes, { services, extraChecks });
+  await app.register(healthRoutes, { services, extraChecks, draining: () => app.draining() });
   await app.register(agentRoutes, { services });
   await app.register(scheduleRoutes, { services });
   await app.register(prepareRoutes, { services });

@@ -16,23 +16,32 @@ const RETRY_AFTER_S = 5;
 const isProbe = (route: string | undefined): boolean => route === '/healthz' || route === '/readyz' || route === '/metrics';
 
 /**
- * Load shedding, an optional rate limit, and 503 for requests that arrive
- * while the service drains for shutdown. Probes and /metrics are never shed:
- * an orchestrator must still see the process alive while it is busy.
+ * Load shedding, an optional rate limit, and the answers while the service
+ * drains for shutdown. Probes and /metrics are never shed: an orchestrator
+ * must still see the process alive while it is busy.
+ *
+ * Draining starts with `app.drain()` (SIGTERM, see server.ts) or app.close():
+ * every request that starts from then on, on a new connection or one kept
+ * alive, is answered `503 shutting_down` with `Connection: close` and
+ * Retry-After, except the probes (/healthz stays 200, /readyz says
+ * not_ready); requests already running finish normally, and their responses
+ * close their connection too.
  */
 export const limitsPlugin = fp(async (app: FastifyInstance, opts: LimitsOptions) => {
-  let closing = false;
-  app.addHook('preClose', async () => {
-    closing = true;
+  let draining = false;
+  app.decorate('drain', () => {
+    draining = true;
   });
-  // Responses that finish while draining close their connection, so a
-  // keep-alive client cannot hold the server open past its grace period.
+  app.decorate('draining', () => draining);
+  app.addHook('preClose', async () => {
+    draining = true;
+  });
   app.addHook('onSend', (_request, reply, payload, done) => {
-    if (closing) reply.header('connection', 'close');
+    if (draining) reply.header('connection', 'close');
     done(null, payload);
   });
-  app.addHook('onRequest', (_request, reply, done) => {
-    if (!closing) return done();
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!draining || isProbe(request.routeOptions.url)) return done();
     reply.header('retry-after', String(RETRY_AFTER_S)).header('connection', 'close');
     sendProblem(reply, problemDocument(503, 'shutting_down', 'The service is shutting down; retry against another instance.', 'Service unavailable'));
   });
@@ -60,3 +69,11 @@ export const limitsPlugin = fp(async (app: FastifyInstance, opts: LimitsOptions)
     });
   }
 }, { name: 'limits' });
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Starts draining for shutdown: readiness fails and new requests get 503 shutting_down. */
+    drain(): void;
+    draining(): boolean;
+  }
+}

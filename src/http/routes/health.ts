@@ -12,7 +12,10 @@ export interface ReadinessCheck {
   run(): Promise<{ ok: boolean; detail?: string }>;
 }
 
-export const healthRoutes: FastifyPluginAsyncTypebox<{ services: Services; extraChecks?: ReadinessCheck[] }> = async (app, { services, extraChecks = [] }) => {
+export const healthRoutes: FastifyPluginAsyncTypebox<{ services: Services; extraChecks?: ReadinessCheck[]; draining?: () => boolean }> = async (
+  app,
+  { services, extraChecks = [], draining = () => false },
+) => {
   app.get('/healthz', {
     schema: {
       tags: ['health'],
@@ -26,11 +29,13 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ services: Services; extra
     schema: {
       tags: ['health'],
       summary: 'Readiness',
-      description: 'Ready when the configuration is loaded, every repo root is readable, and the State Hub answers (when one is configured). 503 lists what is not ready.',
+      description: 'Ready when the configuration is loaded, every repo root is readable, the State Hub answers a roster (when one is configured) and the service is not shutting down. 503 lists what is not ready.',
       response: { 200: Readiness, 503: Readiness },
     },
   }, async (_request, reply) => {
     const checks: Array<{ name: string; ok: boolean; detail?: string }> = [{ name: 'config', ok: true }];
+    // Fails at once on SIGTERM, so a load balancer stops sending before the listener closes.
+    if (draining()) checks.push({ name: 'shutdown', ok: false, detail: 'shutting down' });
     services.roots.configured.forEach((root, i) => {
       try {
         accessSync(root, constants.R_OK | constants.X_OK);
