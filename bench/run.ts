@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request as undiciRequest } from 'undici';
+import { benchBounds } from './bounds.js';
 import { HOST_NAME, writeDiscoverFleet, writePrepareRepo } from './fleet.js';
 import { WINDOW_TARGETS, benchWindows } from './windows.js';
 
@@ -217,6 +218,9 @@ async function main(): Promise<void> {
   service.kill('SIGTERM');
   for (const raw of raws) raw.kill('SIGTERM');
   hub.close();
+
+  // 5. bounds (issue #10): hostile metrics file, hub amplification, discover load; its own services.
+  const bounds = await benchBounds({ root: ROOT, fleetRoot, roster });
   rmSync(work, { recursive: true, force: true });
 
   const summary = (xs: LoadResult[]) => ({ rps: median(xs.map((x) => x.rps)), p50: median(xs.map((x) => x.p50)), p99: median(xs.map((x) => x.p99)), errors: xs.reduce((n, x) => n + x.errors + x.non2xx, 0) });
@@ -236,6 +240,7 @@ async function main(): Promise<void> {
     windows,
     peak_rss_mb: rssMb,
     peak_rss_after_prepare_mb: rssAfterPrepareMb,
+    bounds,
     spawn_per_call: { calls_per_s: spawnCallsPerS, service_rps: summary(prepare.markdown!.service).rps, speedup: summary(prepare.markdown!.service).rps / spawnCallsPerS },
   };
   const checks = {
@@ -273,6 +278,7 @@ async function main(): Promise<void> {
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   process.stdout.write(`\n${line(rows[0]!)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n${rows.slice(1).map(line).join('\n')}\n`);
   process.stdout.write(`\n${JSON.stringify({ checks, errors: { json: result.prepare.json!.service.errors, markdown: result.prepare.markdown!.service.errors } })}\n`);
+  process.stdout.write(`\nbounds: ${JSON.stringify(bounds)}\n`);
   process.stdout.write('wrote bench/results/latest.json\n');
 }
 
