@@ -225,7 +225,7 @@ async function discoverLoad(root: string, work: string, fleetRoot: string, roste
   }
 }
 
-export async function benchBounds(options: BoundsOptions): Promise<Record<string, unknown>> {
+export async function benchBounds(options: BoundsOptions) {
   const work = mkdtempSync(path.join(os.tmpdir(), 'kaizen-bench-bounds-'));
   try {
     process.stdout.write('bounds: garbage executions.jsonl prepare\n');

@@ -251,6 +251,7 @@ async function main(): Promise<void> {
     window_quarter_hour_ratio: windows.quarter_hour.ratio <= WINDOW_TARGETS.quarterHourRatio,
     peak_rss: rssMb <= TARGETS.peakRssMb,
     spawn_speedup: result.spawn_per_call.speedup >= TARGETS.spawnSpeedup,
+    bounds_load_peak_rss: bounds.discover_load.rss_peak_mb <= TARGETS.peakRssMb,
   };
   const output = { ...result, targets: { ...TARGETS, windows: WINDOW_TARGETS }, checks };
   mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
