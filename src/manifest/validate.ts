@@ -4,6 +4,7 @@ import {
   LineCounter,
   isAlias,
   isMap,
+  isNode,
   isScalar,
   isSeq,
   parseDocument,
@@ -63,7 +64,81 @@ const pyBool: ScalarTag = {
   test: /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON|no|No|NO|false|False|FALSE|off|Off|OFF)$/,
   resolve: (str) => PY_TRUE.test(str) || !PY_FALSE.test(str),
 };
-const withPythonBooleans = (tags: Tags): Tags => [
+
+/** An integer as PyYAML's construct_yaml_int reads it (sign, `_`, 0b/0x/0 prefixes, base-60), or undefined. */
+function pyInt(text: string): number | undefined {
+  let value = text.replace(/_/g, '');
+  let sign = 1;
+  if (value.startsWith('-') || value.startsWith('+')) {
+    if (value.startsWith('-')) sign = -1;
+    value = value.slice(1);
+  }
+  if (value === '0') return 0;
+  const digits = (s: string, pattern: RegExp, base: number): number | undefined => (pattern.test(s) ? sign * parseInt(s, base) : undefined);
+  if (value.startsWith('0b')) return digits(value.slice(2), /^[01]+$/, 2);
+  if (value.startsWith('0x')) return digits(value.slice(2), /^[0-9a-fA-F]+$/, 16);
+  if (value.startsWith('0')) return digits(value.slice(1), /^[0-7]+$/, 8);
+  if (value.includes(':')) {
+    const parts = value.split(':').map((part) => (/^[0-9]+$/.test(part) ? Number(part) : NaN));
+    const total = parts.reduce((sum, part) => sum * 60 + part, 0);
+    return Number.isNaN(total) ? undefined : sign * total;
+  }
+  return digits(value, /^[0-9]+$/, 10);
+}
+/** PyYAML's implicit YAML 1.1 int: a plain scalar spelled like this is an integer. */
+const PY_INT = /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/;
+
+/** A float as PyYAML's construct_yaml_float reads an explicit `!!float`, or undefined. */
+function pyFloat(text: string): number | undefined {
+  let value = text.replace(/_/g, '').toLowerCase();
+  let sign = 1;
+  if (value.startsWith('-') || value.startsWith('+')) {
+    if (value.startsWith('-')) sign = -1;
+    value = value.slice(1);
+  }
+  if (value === '.inf' || value === 'inf' || value === 'infinity') return sign * Infinity;
+  if (value === '.nan' || value === 'nan') return NaN;
+  if (value.includes(':')) {
+    const parts = value.split(':').map((part) => (/^(?:[0-9]+\.?[0-9]*|\.[0-9]+)$/.test(part) ? Number(part) : NaN));
+    const total = parts.reduce((sum, part) => sum * 60 + part, 0);
+    return Number.isNaN(total) ? undefined : sign * total;
+  }
+  return /^(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[-+]?[0-9]+)?$/.test(value) ? sign * Number(value) : undefined;
+}
+const PY_BOOL_WORDS = new Map([
+  ['yes', true],
+  ['no', false],
+  ['true', true],
+  ['false', false],
+  ['on', true],
+  ['off', false],
+]);
+
+/**
+ * Explicit standard tags (`!!int 0x1`, `!!float 1`, `!!bool NO`, `!!null x`)
+ * constructed as PyYAML constructed them. They carry no `test`, so they only
+ * apply where the tag is written; a value the tag cannot hold is an error
+ * naming the tag (PyYAML raised there).
+ */
+function explicitTag(name: string, construct: (text: string) => unknown): ScalarTag {
+  return {
+    tag: `tag:yaml.org,2002:${name}`,
+    identify: () => false,
+    resolve: (text, onError) => {
+      const value = construct(text);
+      if (value === undefined) onError(`'${text}' is not a valid !!${name}`);
+      return value === undefined ? text : value;
+    },
+  };
+}
+const EXPLICIT_TAGS: ScalarTag[] = [
+  explicitTag('int', pyInt),
+  explicitTag('float', pyFloat),
+  explicitTag('bool', (text) => PY_BOOL_WORDS.get(text.toLowerCase())),
+  explicitTag('null', () => null),
+];
+const withPythonScalars = (tags: Tags): Tags => [
+  ...EXPLICIT_TAGS,
   pyBool,
   ...tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:bool'),
 ];
@@ -80,6 +155,11 @@ function show(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
+interface Position {
+  line: number;
+  column: number;
+}
+
 class Collector {
   readonly errors: Diagnostic[] = [];
   readonly warnings: Diagnostic[] = [];
@@ -93,7 +173,7 @@ class Collector {
     private readonly lines: LineCounter,
   ) {}
 
-  position(node: Node | null | undefined): { line: number; column: number } | undefined {
+  position(node: Node | null | undefined): Position | undefined {
     const offset = node?.range?.[0];
     if (offset === undefined) return undefined;
     const { line, col } = this.lines.linePos(offset);
@@ -105,7 +185,7 @@ class Collector {
     code: DiagnosticCode,
     message: string,
     path: string,
-    node?: Node | null,
+    at?: Node | Position | null,
     extra: Pick<Diagnostic, 'hint' | 'related'> = {},
   ): void {
     // Errors and warnings are capped separately, so a flood of warnings can
@@ -115,7 +195,8 @@ class Collector {
       this.truncated = true;
       return;
     }
-    const diagnostic: Diagnostic = { severity, code, message, path, ...this.position(node) };
+    const position = at && !isNode(at) ? at : this.position(at);
+    const diagnostic: Diagnostic = { severity, code, message, path, ...(position ? { line: position.line, column: position.column } : {}) };
     if (extra.hint) diagnostic.hint = extra.hint;
     if (extra.related) diagnostic.related = extra.related;
     list.push(diagnostic);
@@ -126,8 +207,8 @@ class Collector {
     return this.errors.length >= MAX_DIAGNOSTICS;
   }
 
-  error(code: DiagnosticCode, message: string, path: string, node?: Node | null, extra?: Pick<Diagnostic, 'hint' | 'related'>): void {
-    this.add('error', code, message, path, node, extra);
+  error(code: DiagnosticCode, message: string, path: string, at?: Node | Position | null, extra?: Pick<Diagnostic, 'hint' | 'related'>): void {
+    this.add('error', code, message, path, at, extra);
   }
 
   warn(code: DiagnosticCode, message: string, path: string, node?: Node | null, extra?: Pick<Diagnostic, 'hint' | 'related'>): void {
@@ -153,8 +234,9 @@ class Collector {
 }
 
 /** The key of a pair as written: agent names like `on` must not turn into booleans. */
-function keyText(pair: Pair): string {
-  const key = pair.key;
+function keyText(c: Collector, pair: Pair): string {
+  // A key may be an alias of a scalar (collection keys are refused earlier).
+  const key = c.deref(pair.key);
   if (isScalar(key)) return typeof key.source === 'string' ? key.source : String(key.value);
   return String(key);
 }
@@ -163,33 +245,44 @@ function keyText(pair: Pair): string {
 const isMergePair = (pair: Pair): boolean => isScalar(pair.key) && typeof pair.key.value === 'symbol';
 
 /**
- * The pairs a YAML 1.1 merge key (`<<: *defaults`, or a list of them) brings
- * into a mapping, as PyYAML applied them: earlier sources win over later
- * ones, and keys written in the mapping itself win over all of them.
+ * The pairs a mapping's `<<` keys bring in, in the order PyYAML's
+ * flatten_mapping puts them ahead of the mapping's own pairs: every `<<` key
+ * in order, a list's items reversed, each source flattened itself (its own
+ * merged pairs, then its own pairs). A dict built from that keeps the last
+ * value of each key.
  */
-function mergedPairs(c: Collector, map: YAMLMap, explicitKeys: ReadonlySet<string>, basePath: string, depth = 0): Pair[] {
-  const taken = new Set(explicitKeys);
-  const out: Pair[] = [];
+function mergedChain(c: Collector, map: YAMLMap, basePath: string, depth: number): Pair[] {
+  const chain: Pair[] = [];
   for (const pair of map.items) {
     if (!isMergePair(pair)) continue;
     const value = c.deref(pair.value);
     const sources = isSeq(value) ? value.items.map((item) => c.deref(item)) : [value];
+    const chunks: Pair[][] = [];
     for (const source of sources) {
       if (!isMap(source)) {
         c.error('yaml_syntax', "a merge key '<<' must refer to a mapping or a list of mappings", basePath || '', source ?? (pair.key as Node));
         continue;
       }
       const own = source.items.filter((p) => !isMergePair(p));
-      const inherited = depth < 8 ? mergedPairs(c, source, new Set(own.map(keyText)), basePath, depth + 1) : [];
-      for (const candidate of [...own, ...inherited]) {
-        const key = keyText(candidate);
-        if (taken.has(key)) continue;
-        taken.add(key);
-        out.push(candidate);
-      }
+      chunks.push(depth < 8 ? [...mergedChain(c, source, basePath, depth + 1), ...own] : own);
     }
+    if (isSeq(value)) chunks.reverse();
+    for (const chunk of chunks) chain.push(...chunk);
   }
-  return out;
+  return chain;
+}
+
+/**
+ * The pairs YAML 1.1 merge keys (`<<: *defaults`, or a list of them) bring
+ * into a mapping, with PyYAML's meaning: keys written in the mapping win over
+ * merged ones, a later `<<` key wins over an earlier one, and within one
+ * `<<: [*a, *b]` an earlier item wins over a later one. The order is the
+ * dict's: where a key first appeared.
+ */
+function mergedPairs(c: Collector, map: YAMLMap, explicitKeys: ReadonlySet<string>, basePath: string): Pair[] {
+  const dict = new Map<string, Pair>();
+  for (const pair of mergedChain(c, map, basePath, 0)) dict.set(keyText(c, pair), pair);
+  return [...dict].filter(([key]) => !explicitKeys.has(key)).map(([, pair]) => pair);
 }
 
 /**
@@ -199,11 +292,11 @@ function mergedPairs(c: Collector, map: YAMLMap, explicitKeys: ReadonlySet<strin
  */
 function eachPair(c: Collector, map: YAMLMap, basePath: string, visit: (key: string, pair: Pair, keyNode: Node | null) => void): void {
   const explicit = map.items.filter((pair) => !isMergePair(pair));
-  const merged = explicit.length === map.items.length ? [] : mergedPairs(c, map, new Set(explicit.map(keyText)), basePath);
-  for (const pair of merged) visit(keyText(pair), pair, pair.key as Node | null);
+  const merged = explicit.length === map.items.length ? [] : mergedPairs(c, map, new Set(explicit.map((p) => keyText(c, p))), basePath);
+  for (const pair of merged) visit(keyText(c, pair), pair, pair.key as Node | null);
   const seen = new Map<string, Node | null>();
   for (const pair of explicit) {
-    const key = keyText(pair);
+    const key = keyText(c, pair);
     const keyNode = pair.key as Node | null;
     const first = seen.get(key);
     if (first !== undefined) {
@@ -288,18 +381,20 @@ function tooDeep(text: string): number | undefined {
 }
 
 /**
- * Mapping keys that are collections or aliases: a manifest has none, and
+ * Mapping keys that are collections or aliases of them: a manifest has none, and
  * loading nested ones stringifies each key's subtree again at every level
  * (exponential: `'? '.repeat(40)` alone takes seconds, then throws).
  */
 function complexKeys(doc: Document.Parsed): Node[] {
   const found: Node[] = [];
   const pending: unknown[] = [doc.contents];
+  // An alias of a scalar is as cheap as the scalar (PyYAML accepted it as a key).
+  const plain = (key: unknown): boolean => isScalar(key) || (isAlias(key) && isScalar(key.resolve(doc)));
   while (pending.length > 0) {
     const node = pending.pop();
     if (isMap(node)) {
       for (const pair of node.items) {
-        if (pair.key !== null && !isScalar(pair.key)) found.push(pair.key as Node);
+        if (pair.key !== null && !plain(pair.key)) found.push(pair.key as Node);
         else pending.push(pair.value);
       }
     } else if (isSeq(node)) {
@@ -315,16 +410,10 @@ function parse(text: string): { doc?: Document.Parsed; lines: LineCounter; c: Co
   if (deepAt !== undefined) {
     const c = new Collector(undefined, lines);
     const before = text.slice(0, deepAt);
-    const line = before.split('\n').length;
-    c.errors.push({
-      severity: 'error',
-      code: 'yaml_syntax',
-      message: `the document nests deeper than ${MAX_NESTING_DEPTH} levels`,
-      path: '',
-      line,
+    c.error('yaml_syntax', `the document nests deeper than ${MAX_NESTING_DEPTH} levels`, '', {
+      line: before.split('\n').length,
       column: deepAt - (before.lastIndexOf('\n') + 1) + 1,
-      hint: 'a manifest needs four levels: the document, agents, each agent and its settings',
-    });
+    }, { hint: 'a manifest needs four levels: the document, agents, each agent and its settings' });
     return { lines, c };
   }
   const doc = parseDocument(text, {
@@ -332,32 +421,25 @@ function parse(text: string): { doc?: Document.Parsed; lines: LineCounter; c: Co
     uniqueKeys: false,
     lineCounter: lines,
     prettyErrors: true,
-    customTags: withPythonBooleans,
+    customTags: withPythonScalars,
   });
   const c = new Collector(doc, lines);
+  // Syntax errors go through the collector like every other diagnostic, so a
+  // file of thousands of stray brackets still answers at most 100.
+  const at = (linePos: { line: number; col: number }[] | undefined): Position | undefined => {
+    const pos = linePos?.[0];
+    return pos ? { line: pos.line, column: pos.col } : undefined;
+  };
   for (const err of doc.errors) {
-    const pos = err.linePos?.[0];
-    c.errors.push({
-      severity: 'error',
-      code: 'yaml_syntax',
-      message: `YAML syntax error: ${err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
-      path: '',
-      ...(pos ? { line: pos.line, column: pos.col } : {}),
-    });
+    c.error('yaml_syntax', `YAML syntax error: ${err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, '', at(err.linePos));
   }
   // Unknown tags (!foo, !!python/object…) would silently degrade to strings;
   // a manifest has no use for them, so they are refused outright.
   for (const warning of doc.warnings) {
     if (warning.code !== 'TAG_RESOLVE_FAILED') continue;
-    const pos = warning.linePos?.[0];
     const tag = /Unresolved tag: (\S+)/.exec(warning.message)?.[1] ?? 'unknown';
-    c.errors.push({
-      severity: 'error',
-      code: 'yaml_syntax',
-      message: `custom YAML tag '${tag.replace(/^tag:yaml\.org,2002:/, '!!')}' is not allowed`,
-      path: '',
-      ...(pos ? { line: pos.line, column: pos.col } : {}),
-      hint: 'remove the tag; a manifest only holds plain strings, booleans and mappings',
+    c.error('yaml_syntax', `custom YAML tag '${tag.replace(/^tag:yaml\.org,2002:/, '!!')}' is not allowed`, '', at(warning.linePos), {
+      hint: 'remove the tag; a manifest only holds plain strings, booleans and mappings (the standard !!str, !!int, !!float, !!bool, !!null, !!map and !!seq are fine)',
     });
   }
   if (c.errors.length === 0) {
@@ -390,16 +472,28 @@ function hasAlias(doc: Document.Parsed): boolean {
   return found;
 }
 
+/**
+ * Whether a version node means "1" as the Python tool read it: it compared
+ * `str(version)` with "1", so the string "1" and the integer 1 in any YAML 1.1
+ * spelling (0x1, 01, 0b1, +1, 1_) pass, and 1.0 or true do not.
+ */
+function isVersionOne(node: Node | null): boolean {
+  if (!isScalar(node)) return false;
+  if (typeof node.value === 'string') return node.value === '1';
+  if (typeof node.value !== 'number' || typeof node.source !== 'string') return false;
+  const explicitInt = node.tag === 'tag:yaml.org,2002:int';
+  const implicitInt = node.tag === undefined && node.type === 'PLAIN' && PY_INT.test(node.source);
+  return (explicitInt || implicitInt) && pyInt(node.source) === 1;
+}
+
 function checkVersion(c: Collector, pair: Pair | undefined, root: Node): void {
   if (!pair) {
     c.error('missing_version', "missing required key 'version'", '', root, { hint: 'add version: "1" at the top' });
     return;
   }
   const node = c.deref(pair.value);
-  const value = isScalar(node) ? node.value : node;
-  // The Python tool wrote `version: 1` (an integer) and read it as "1".
-  const ok = value === '1' || (typeof value === 'number' && isScalar(node) && node.source === '1');
-  if (!ok) {
+  if (!isVersionOne(node)) {
+    const value = isScalar(node) ? node.value : node;
     c.error('unsupported_version', `unsupported version ${show(isScalar(node) && typeof value === 'number' ? node.source : value)} (expected "1")`, '/version', node ?? (pair.key as Node), {
       hint: 'write version: "1"',
     });
@@ -551,7 +645,9 @@ export function validateManifest(text: string, options: ValidateOptions): Valida
     };
   }
 
-  const { doc, c } = parse(text);
+  // YAML 1.1 and 1.2 both take a lone CR (old Mac line endings) as a line
+  // break; the parser does not. Same length, so offsets stay right.
+  const { doc, c } = parse(text.replace(/\r(?!\n)/g, '\n'));
   if (c.errors.length > 0 || !doc) return c.result(undefined, undefined);
 
   const root = c.deref(doc.contents);
