@@ -1,8 +1,7 @@
-import { Cron } from 'croner';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { cadenceMismatch, checkCron } from '../src/manifest/cron.js';
+import { cadenceMismatch, checkCron, nextRuns } from '../src/manifest/cron.js';
 import { formatInZone } from '../src/manifest/timezone.js';
 import { CADENCES, type Cadence, type ValidationResult } from '../src/manifest/types.js';
 import { validateManifest } from '../src/manifest/validate.js';
@@ -124,16 +123,16 @@ describe('cron/cadence mismatch is computed from the parsed pattern', () => {
     const DAY = 86_400_000;
     const start = Date.UTC(2025, 0, 1);
     const end = start + 365 * DAY;
-    const cron = new Cron(expr, { mode: '5-part', paused: true, fixedTimeRule: 'no-wildcard', timezone: 'UTC' });
+    const next = (after: Date): Date | undefined => nextRuns(expr, 'UTC', after, 1)[0];
     let days = 0;
     let several = false;
     let cursor = new Date(start - 1);
     for (;;) {
-      const run = cron.nextRun(cursor);
+      const run = next(cursor);
       if (!run || run.getTime() >= end) break;
       const dayEnd = Math.floor(run.getTime() / DAY) * DAY + DAY;
       if (days === 0) {
-        const second = cron.nextRun(run);
+        const second = next(run);
         several = !!second && second.getTime() < dayEnd;
       }
       days++;

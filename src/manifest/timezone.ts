@@ -58,11 +58,21 @@ function formatterFor(zone: string): Intl.DateTimeFormat {
 
 const pad = (n: number, width = 2): string => String(Math.abs(n)).padStart(width, '0');
 
-/** ISO-8601 with the zone's UTC offset at that instant, e.g. 2026-11-30T09:00:00+01:00. */
-export function formatInZone(instant: Date, zone: string): string {
+interface WallClock {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  /** The zone's UTC offset at that instant, in milliseconds (LMT offsets have seconds). */
+  offsetMs: number;
+}
+
+function wallClock(instantMs: number, zone: string): WallClock {
   const parts: Record<string, number> = {};
   let bc = false;
-  for (const p of formatterFor(zone).formatToParts(instant)) {
+  for (const p of formatterFor(zone).formatToParts(instantMs)) {
     if (p.type === 'era') bc = p.value === 'BC';
     else if (p.type !== 'literal') parts[p.type] = Number(p.value);
   }
@@ -73,12 +83,30 @@ export function formatInZone(instant: Date, zone: string): string {
   const wallDate = new Date(0);
   wallDate.setUTCFullYear(parts.year!, parts.month! - 1, parts.day!);
   wallDate.setUTCHours(parts.hour!, parts.minute!, parts.second!, 0);
-  const wall = wallDate.getTime();
-  const offsetMin = Math.round((wall - Math.floor(instant.getTime() / 1000) * 1000) / 60000);
+  return {
+    year: parts.year!,
+    month: parts.month!,
+    day: parts.day!,
+    hour: parts.hour!,
+    minute: parts.minute!,
+    second: parts.second!,
+    offsetMs: wallDate.getTime() - Math.floor(instantMs / 1000) * 1000,
+  };
+}
+
+/** The zone's UTC offset at an instant, in milliseconds (wall clock minus UTC). */
+export function zoneOffsetMs(instantMs: number, zone: string): number {
+  return wallClock(instantMs, zone).offsetMs;
+}
+
+/** ISO-8601 with the zone's UTC offset at that instant, e.g. 2026-11-30T09:00:00+01:00. */
+export function formatInZone(instant: Date, zone: string): string {
+  const wall = wallClock(instant.getTime(), zone);
+  const offsetMin = Math.round(wall.offsetMs / 60000);
   const sign = offsetMin < 0 ? '-' : '+';
   const offset = `${sign}${pad(Math.trunc(offsetMin / 60))}:${pad(offsetMin % 60)}`;
   return (
-    `${parts.year! < 0 ? `-${pad(parts.year!, 6)}` : pad(parts.year!, 4)}-${pad(parts.month!)}-${pad(parts.day!)}` +
-    `T${pad(parts.hour!)}:${pad(parts.minute!)}:${pad(parts.second!)}${offset}`
+    `${wall.year < 0 ? `-${pad(wall.year, 6)}` : pad(wall.year, 4)}-${pad(wall.month)}-${pad(wall.day)}` +
+    `T${pad(wall.hour)}:${pad(wall.minute)}:${pad(wall.second)}${offset}`
   );
 }
