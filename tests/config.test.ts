@@ -126,6 +126,17 @@ describe('loadConfig reads every variable', () => {
     expect(loadConfig({ PORT: '65535' }).port).toBe(65535);
   });
 
+  it('spells KAIZEN_DEFAULT_TIMEZONE as the IANA database does, as manifests are', () => {
+    for (const [written, canonical] of [
+      ['europe/berlin', 'Europe/Berlin'],
+      ['AMERICA/NEW_YORK', 'America/New_York'],
+      ['utc', 'UTC'],
+      ['Asia/Kolkata', 'Asia/Kolkata'],
+    ]) {
+      expect(loadConfig({ KAIZEN_DEFAULT_TIMEZONE: written! }).defaultTimezone, written).toBe(canonical);
+    }
+  });
+
   it('relative roots are made absolute', () => {
     expect(loadConfig({ KAIZEN_REPO_ROOTS: path.relative(process.cwd(), path.join(ROOT, 'examples', 'fleet')) }).repoRoots).toEqual([path.join(ROOT, 'examples', 'fleet')]);
   });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Type, type Static } from 'typebox';
 import { compileCheck } from '../shared/schema-check.js';
 import { DEFAULT_CADENCE_CRONS, checkCron } from '../manifest/cron.js';
-import { isValidTimeZone } from '../manifest/timezone.js';
+import { DEFAULT_TIMEZONE, canonicalTimeZone, isValidTimeZone } from '../manifest/timezone.js';
 import type { Cadence } from '../manifest/types.js';
 import { packageRoot } from '../shared/package-root.js';
 
@@ -134,10 +134,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
 
-  const defaultTimezone = e.KAIZEN_DEFAULT_TIMEZONE ?? 'Europe/Berlin';
-  if (!isValidTimeZone(defaultTimezone)) {
-    throw new ConfigError('KAIZEN_DEFAULT_TIMEZONE', `${JSON.stringify(defaultTimezone)} is not an IANA time zone`);
+  const timezone = e.KAIZEN_DEFAULT_TIMEZONE ?? DEFAULT_TIMEZONE;
+  if (!isValidTimeZone(timezone)) {
+    throw new ConfigError('KAIZEN_DEFAULT_TIMEZONE', `${JSON.stringify(timezone)} is not an IANA time zone`);
   }
+  // Spelled as manifests' zones are (Intl accepts europe/berlin; answers should not echo it).
+  const defaultTimezone = canonicalTimeZone(timezone);
 
   const cadenceCrons = { ...DEFAULT_CADENCE_CRONS };
   for (const cadence of ['daily', 'weekly', 'monthly'] as const) {

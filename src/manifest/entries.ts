@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { StringEnum } from '../shared/schema-check.js';
 import { DEFAULT_CADENCE_CRONS, nextRuns } from './cron.js';
-import { formatInZone } from './timezone.js';
+import { DEFAULT_TIMEZONE, formatInZone } from './timezone.js';
 import { CADENCES, type Cadence, type Manifest, type ManifestEntry } from './types.js';
 
 export interface ScheduleDefaults {
@@ -12,7 +12,7 @@ export interface ScheduleDefaults {
 }
 
 export const DEFAULT_SCHEDULE_DEFAULTS: ScheduleDefaults = {
-  timezone: 'Europe/Berlin',
+  timezone: DEFAULT_TIMEZONE,
   cadenceCrons: DEFAULT_CADENCE_CRONS,
 };
 

@@ -1,6 +1,5 @@
+import { DEFAULT_TIMEZONE } from './timezone.js';
 import type { Cadence } from './types.js';
-
-export const DEFAULT_TIMEZONE = 'Europe/Berlin';
 
 interface ScaffoldEntry {
   agent: string;

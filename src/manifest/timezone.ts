@@ -1,5 +1,8 @@
 import { didYouMean } from '../shared/suggest.js';
 
+/** The zone of manifests that declare none, unless KAIZEN_DEFAULT_TIMEZONE says otherwise. */
+export const DEFAULT_TIMEZONE = 'Europe/Berlin';
+
 const validity = new Map<string, boolean>();
 
 /** True when the runtime's ICU knows `zone` as an IANA time zone. */
