@@ -1,0 +1,89 @@
+import { isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap } from 'yaml';
+import { escapePointer, type Collector } from './diagnostics.js';
+import type { Deref } from './yaml.js';
+
+/** The key of a pair as written: agent names like `on` must not turn into booleans. */
+function keyText(r: Deref, pair: Pair): string {
+  // A key may be an alias of a scalar (collection keys are refused earlier).
+  const key = r(pair.key);
+  if (isScalar(key)) return typeof key.source === 'string' ? key.source : String(key.value);
+  return String(key);
+}
+
+/** A `<<` merge key (the yaml package marks it with a symbol value). */
+const isMergePair = (pair: Pair): boolean => isScalar(pair.key) && typeof pair.key.value === 'symbol';
+
+/**
+ * The pairs a mapping's `<<` keys bring in, in the order PyYAML's
+ * flatten_mapping puts them ahead of the mapping's own pairs: every `<<` key
+ * in order, a list's items reversed, each source flattened itself (its own
+ * merged pairs, then its own pairs). A dict built from that keeps the last
+ * value of each key.
+ */
+function mergedChain(c: Collector, r: Deref, map: YAMLMap, basePath: string, depth: number): Pair[] {
+  const chain: Pair[] = [];
+  for (const pair of map.items) {
+    if (!isMergePair(pair)) continue;
+    const value = r(pair.value);
+    const sources = isSeq(value) ? value.items.map((item) => r(item)) : [value];
+    const chunks: Pair[][] = [];
+    for (const source of sources) {
+      if (!isMap(source)) {
+        c.error('yaml_syntax', "a merge key '<<' must refer to a mapping or a list of mappings", basePath || '', source ?? (pair.key as Node));
+        continue;
+      }
+      const own = source.items.filter((p) => !isMergePair(p));
+      chunks.push(depth < 8 ? [...mergedChain(c, r, source, basePath, depth + 1), ...own] : own);
+    }
+    if (isSeq(value)) chunks.reverse();
+    for (const chunk of chunks) chain.push(...chunk);
+  }
+  return chain;
+}
+
+/**
+ * The pairs YAML 1.1 merge keys (`<<: *defaults`, or a list of them) bring
+ * into a mapping, with PyYAML's meaning: keys written in the mapping win over
+ * merged ones, a later `<<` key wins over an earlier one, and within one
+ * `<<: [*a, *b]` an earlier item wins over a later one. The order is the
+ * dict's: where a key first appeared.
+ */
+function mergedPairs(c: Collector, r: Deref, map: YAMLMap, explicitKeys: ReadonlySet<string>, basePath: string): Pair[] {
+  const dict = new Map<string, Pair>();
+  for (const pair of mergedChain(c, r, map, basePath, 0)) dict.set(keyText(r, pair), pair);
+  return [...dict].filter(([key]) => !explicitKeys.has(key)).map(([, pair]) => pair);
+}
+
+/**
+ * Walks a mapping's pairs, merge keys expanded, reporting duplicate keys
+ * (with both locations) and handing each pair to `visit`. PyYAML silently
+ * kept the last of duplicates; here each is an error.
+ */
+export function eachPair(c: Collector, r: Deref, map: YAMLMap, basePath: string, visit: (key: string, pair: Pair, keyNode: Node | null) => void): void {
+  const explicit = map.items.filter((pair) => !isMergePair(pair));
+  const merged = explicit.length === map.items.length ? [] : mergedPairs(c, r, map, new Set(explicit.map((p) => keyText(r, p))), basePath);
+  for (const pair of merged) visit(keyText(r, pair), pair, pair.key as Node | null);
+  const seen = new Map<string, Node | null>();
+  for (const pair of explicit) {
+    const key = keyText(r, pair);
+    const keyNode = pair.key as Node | null;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      const firstPos = c.position(first);
+      const here = c.position(keyNode);
+      c.error(
+        'duplicate_key',
+        `duplicate key '${key}'${here ? ` at line ${here.line}` : ''}${firstPos ? ` (first defined at line ${firstPos.line})` : ''}`,
+        `${basePath}/${escapePointer(key)}`,
+        keyNode,
+        {
+          hint: 'remove or merge one of the two entries',
+          ...(firstPos ? { related: { path: `${basePath}/${escapePointer(key)}`, ...firstPos } } : {}),
+        },
+      );
+    } else {
+      seen.set(key, keyNode);
+    }
+    visit(key, pair, keyNode);
+  }
+}

@@ -1,0 +1,277 @@
+import { CST, Lexer, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Document, type Node, type ScalarTag, type Tags } from 'yaml';
+import { Collector, show, type Position } from './diagnostics.js';
+
+// Expanding more aliases than this is refused: no honest manifest needs them,
+// and "billion laughs" documents would otherwise exhaust memory.
+const MAX_ALIAS_COUNT = 100;
+// Nesting deeper than this is refused before the document is composed. A
+// manifest needs four levels; a 64 KiB run of `[` or `- ? ` overflows the
+// composer's stack (seconds of CPU, and a fatal V8 abort when a source-map
+// hook formats the overflow) or, with collection keys, expands exponentially.
+const MAX_NESTING_DEPTH = 32;
+
+/** Follows an alias to its anchored node (expansion already bounded by the parse). */
+export type Deref = (node: unknown) => Node | null;
+export const derefIn =
+  (doc: Document.Parsed): Deref =>
+  (node) =>
+    isAlias(node) ? ((node.resolve(doc) as Node | undefined) ?? null) : ((node as Node | null) ?? null);
+
+// PyYAML's YAML 1.1 booleans exactly, so existing manifests keep their meaning.
+// (The `yaml` package's 1.1 schema also treats y/n as booleans; PyYAML does not.)
+const PY_TRUE = /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
+const PY_FALSE = /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/;
+const pyBool: ScalarTag = {
+  identify: (value) => typeof value === 'boolean',
+  default: true,
+  tag: 'tag:yaml.org,2002:bool',
+  test: /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON|no|No|NO|false|False|FALSE|off|Off|OFF)$/,
+  resolve: (str) => PY_TRUE.test(str) || !PY_FALSE.test(str),
+};
+
+/** An integer as PyYAML's construct_yaml_int reads it (sign, `_`, 0b/0x/0 prefixes, base-60), or undefined. */
+function pyInt(text: string): number | undefined {
+  let value = text.replace(/_/g, '');
+  let sign = 1;
+  if (value.startsWith('-') || value.startsWith('+')) {
+    if (value.startsWith('-')) sign = -1;
+    value = value.slice(1);
+  }
+  if (value === '0') return 0;
+  const digits = (s: string, pattern: RegExp, base: number): number | undefined => (pattern.test(s) ? sign * parseInt(s, base) : undefined);
+  if (value.startsWith('0b')) return digits(value.slice(2), /^[01]+$/, 2);
+  if (value.startsWith('0x')) return digits(value.slice(2), /^[0-9a-fA-F]+$/, 16);
+  if (value.startsWith('0')) return digits(value.slice(1), /^[0-7]+$/, 8);
+  if (value.includes(':')) {
+    const parts = value.split(':').map((part) => (/^[0-9]+$/.test(part) ? Number(part) : NaN));
+    const total = parts.reduce((sum, part) => sum * 60 + part, 0);
+    return Number.isNaN(total) ? undefined : sign * total;
+  }
+  return digits(value, /^[0-9]+$/, 10);
+}
+/** PyYAML's implicit YAML 1.1 int: a plain scalar spelled like this is an integer. */
+const PY_INT = /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/;
+
+/** The integer PyYAML read from a scalar (plain and spelled as a YAML 1.1 int, or tagged `!!int`), else undefined. */
+export function pyIntegerOf(node: Node | null): number | undefined {
+  if (!isScalar(node) || typeof node.value !== 'number' || typeof node.source !== 'string') return undefined;
+  const explicit = node.tag === 'tag:yaml.org,2002:int';
+  const implicit = node.tag === undefined && node.type === 'PLAIN' && PY_INT.test(node.source);
+  return explicit || implicit ? pyInt(node.source) : undefined;
+}
+
+/** A float as PyYAML's construct_yaml_float reads an explicit `!!float`, or undefined. */
+function pyFloat(text: string): number | undefined {
+  let value = text.replace(/_/g, '').toLowerCase();
+  let sign = 1;
+  if (value.startsWith('-') || value.startsWith('+')) {
+    if (value.startsWith('-')) sign = -1;
+    value = value.slice(1);
+  }
+  if (value === '.inf' || value === 'inf' || value === 'infinity') return sign * Infinity;
+  if (value === '.nan' || value === 'nan') return NaN;
+  if (value.includes(':')) {
+    const parts = value.split(':').map((part) => (/^(?:[0-9]+\.?[0-9]*|\.[0-9]+)$/.test(part) ? Number(part) : NaN));
+    const total = parts.reduce((sum, part) => sum * 60 + part, 0);
+    return Number.isNaN(total) ? undefined : sign * total;
+  }
+  return /^(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[-+]?[0-9]+)?$/.test(value) ? sign * Number(value) : undefined;
+}
+const PY_BOOL_WORDS = new Map([
+  ['yes', true],
+  ['no', false],
+  ['true', true],
+  ['false', false],
+  ['on', true],
+  ['off', false],
+]);
+
+/**
+ * Explicit standard tags (`!!int 0x1`, `!!float 1`, `!!bool NO`, `!!null x`)
+ * constructed as PyYAML constructed them. They carry no `test`, so they only
+ * apply where the tag is written; a value the tag cannot hold is an error
+ * naming the tag (PyYAML raised there).
+ */
+function explicitTag(name: string, construct: (text: string) => unknown): ScalarTag {
+  return {
+    tag: `tag:yaml.org,2002:${name}`,
+    identify: () => false,
+    resolve: (text, onError) => {
+      const value = construct(text);
+      if (value === undefined) onError(`'${text}' is not a valid !!${name}`);
+      return value === undefined ? text : value;
+    },
+  };
+}
+const EXPLICIT_TAGS: ScalarTag[] = [
+  explicitTag('int', pyInt),
+  explicitTag('float', pyFloat),
+  explicitTag('bool', (text) => PY_BOOL_WORDS.get(text.toLowerCase())),
+  explicitTag('null', () => null),
+];
+const withPythonScalars = (tags: Tags): Tags => [
+  ...EXPLICIT_TAGS,
+  pyBool,
+  ...tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:bool'),
+];
+
+/**
+ * The offset of the first token nested deeper than MAX_NESTING_DEPTH, or
+ * undefined. Runs the `yaml` lexer alone (it is iterative and exact about
+ * quotes, comments and block scalars) and stops at the first excess. The
+ * measure over-approximates block nesting: every indentation level and every
+ * block indicator on a line counts as one, flow brackets as one each.
+ */
+function tooDeep(text: string): number | undefined {
+  const indents: number[] = [];
+  let offset = 0;
+  let flow = 0;
+  let indicators = 0;
+  let indent = 0;
+  let lineStart = true;
+  let scalarText = false;
+  /** The first node of a block-context line opens its indentation level. */
+  const enterLine = (): void => {
+    if (lineStart && flow === 0) {
+      while (indents.length > 0 && indents[indents.length - 1]! >= indent) indents.pop();
+      indents.push(indent);
+    }
+    lineStart = false;
+  };
+  for (const token of new Lexer().lex(text)) {
+    if (scalarText) {
+      // The source of a scalar announced by the SCALAR marker, whatever it reads.
+      scalarText = false;
+      offset += token.length;
+      enterLine();
+      if (indents.length + indicators + flow > MAX_NESTING_DEPTH) return Math.min(offset - token.length, text.length);
+      continue;
+    }
+    if (token === CST.SCALAR) {
+      scalarText = true;
+      continue;
+    }
+    if (token === CST.DOCUMENT || token === CST.FLOW_END) continue;
+    const type = CST.tokenType(token);
+    const at = offset;
+    offset += token.length;
+    if (type === 'newline') {
+      lineStart = true;
+      indicators = 0;
+      indent = 0;
+      continue;
+    }
+    if (type === 'space' && lineStart) {
+      indent = token.length;
+      continue;
+    }
+    if (type === 'comment' || type === 'space') continue;
+    enterLine();
+    if (type === 'flow-seq-start' || type === 'flow-map-start') flow++;
+    else if (type === 'flow-seq-end' || type === 'flow-map-end') flow = Math.max(0, flow - 1);
+    else if (flow === 0 && (type === 'seq-item-ind' || type === 'explicit-key-ind' || type === 'map-value-ind')) indicators++;
+    else continue;
+    if (indents.length + indicators + flow > MAX_NESTING_DEPTH) return Math.min(at, text.length);
+  }
+  return undefined;
+}
+
+/**
+ * Mapping keys that are collections or aliases of them: a manifest has none, and
+ * loading nested ones stringifies each key's subtree again at every level
+ * (exponential: `'? '.repeat(40)` alone takes seconds, then throws).
+ */
+function complexKeys(doc: Document.Parsed): Node[] {
+  const found: Node[] = [];
+  const pending: unknown[] = [doc.contents];
+  // An alias of a scalar is as cheap as the scalar (PyYAML accepted it as a key).
+  const plain = (key: unknown): boolean => isScalar(key) || (isAlias(key) && isScalar(key.resolve(doc)));
+  while (pending.length > 0) {
+    const node = pending.pop();
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (pair.key !== null && !plain(pair.key)) found.push(pair.key as Node);
+        else pending.push(pair.value);
+      }
+    } else if (isSeq(node)) {
+      pending.push(...node.items);
+    }
+  }
+  return found;
+}
+
+/**
+ * Parses manifest text as PyYAML would read it, refusing what would be
+ * costly or meaningless (deep nesting, collection keys, alias bombs, custom
+ * tags); every problem goes to the returned collector.
+ */
+export function parseManifestYaml(source: string): { doc?: Document.Parsed; c: Collector } {
+  // YAML 1.1 and 1.2 both take a lone CR (old Mac line endings) as a line
+  // break; the parser does not. Same length, so offsets stay right.
+  const text = source.replace(/\r(?!\n)/g, '\n');
+  const lines = new LineCounter();
+  const deepAt = tooDeep(text);
+  if (deepAt !== undefined) {
+    const c = new Collector();
+    const before = text.slice(0, deepAt);
+    c.error('yaml_syntax', `the document nests deeper than ${MAX_NESTING_DEPTH} levels`, '', {
+      line: before.split('\n').length,
+      column: deepAt - (before.lastIndexOf('\n') + 1) + 1,
+    }, { hint: 'a manifest needs four levels: the document, agents, each agent and its settings' });
+    return { c };
+  }
+  const doc = parseDocument(text, {
+    version: '1.1',
+    uniqueKeys: false,
+    lineCounter: lines,
+    prettyErrors: true,
+    customTags: withPythonScalars,
+  });
+  const c = new Collector(lines);
+  // Syntax errors go through the collector like every other diagnostic, so a
+  // file of thousands of stray brackets still answers at most 100.
+  const at = (linePos: { line: number; col: number }[] | undefined): Position | undefined => {
+    const pos = linePos?.[0];
+    return pos ? { line: pos.line, column: pos.col } : undefined;
+  };
+  for (const err of doc.errors) {
+    c.error('yaml_syntax', `YAML syntax error: ${err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, '', at(err.linePos));
+  }
+  // Unknown tags (!foo, !!python/object…) would silently degrade to strings;
+  // a manifest has no use for them, so they are refused outright.
+  for (const warning of doc.warnings) {
+    if (warning.code !== 'TAG_RESOLVE_FAILED') continue;
+    const tag = /Unresolved tag: (\S+)/.exec(warning.message)?.[1] ?? 'unknown';
+    c.error('yaml_syntax', `custom YAML tag '${tag.replace(/^tag:yaml\.org,2002:/, '!!')}' is not allowed`, '', at(warning.linePos), {
+      hint: 'remove the tag; a manifest only holds plain strings, booleans and mappings (the standard !!str, !!int, !!float, !!bool, !!null, !!map and !!seq are fine)',
+    });
+  }
+  if (c.errors.length === 0) {
+    for (const key of complexKeys(doc)) {
+      c.error('yaml_syntax', `mapping keys must be plain names, not ${isAlias(key) ? 'an alias' : show(key)}`, '', key, {
+        hint: 'write each key as a plain name, e.g. coach:',
+      });
+    }
+  }
+  // Loading the document is only needed to bound alias expansion (and to
+  // apply merge keys' checks); without an alias there is nothing to expand.
+  if (c.errors.length === 0 && hasAlias(doc)) {
+    try {
+      doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (err) {
+      c.error('yaml_syntax', `YAML could not be loaded: ${(err as Error).message}`, '');
+    }
+  }
+  return { doc, c };
+}
+
+function hasAlias(doc: Document.Parsed): boolean {
+  let found = false;
+  visit(doc, {
+    Alias() {
+      found = true;
+      return visit.BREAK;
+    },
+  });
+  return found;
+}
