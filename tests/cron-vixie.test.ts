@@ -65,6 +65,16 @@ describe('fixed-time and wildcard jobs across DST, by first character', () => {
   });
 });
 
+describe('the search horizon', () => {
+  it('reports no run past local 9999-12-31 (ISO 8601 years have four digits)', () => {
+    expect(iso('0 9 * * *', 'Europe/Berlin', '9999-12-30T12:00:00Z', 3)).toEqual(['9999-12-31T09:00:00+01:00']);
+  });
+
+  it('finds a 29 February on a Sunday decades ahead', () => {
+    expect(iso('0 0 29 2 */7', 'UTC', '2026-01-01T00:00:00Z', 2)).toEqual(['2032-02-29T00:00:00+00:00', '2060-02-29T00:00:00+00:00']);
+  });
+});
+
 describe('what cron refuses, in the words the user wrote', () => {
   it.each([
     ['0 9 * * mon-sun', /mon-sun.*empty/, /1-7.*mon,tue,wed,thu,fri,sat,sun/],
