@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cadenceMismatch, checkCron, nextRuns } from '../src/manifest/cron.js';
+import { cadenceMismatch, checkCron, fireTimesBetween, nextRuns } from '../src/manifest/cron.js';
 import { formatInZone } from '../src/manifest/timezone.js';
 
 // The README promises Vixie/ISC cron (Debian's `cron`) semantics. These tests
@@ -289,6 +289,10 @@ describe('next runs agree with the model of Vixie cron', () => {
         expect(ours.map((t) => formatInZone(new Date(t), zone)), `${job.expr} in ${zone} after ${new Date(from).toISOString()}`).toEqual(
           model.map((t) => formatInZone(new Date(t), zone)),
         );
+        // Due windows (discover from/to) enumerate with the same rules.
+        const to = Math.min(end - 60_000, from + Math.floor(rand() * 30) * 3_600_000);
+        const windowed = fireTimesBetween(job.expr, zone, new Date(from), new Date(to), 40).map((d) => d.getTime());
+        expect(windowed, `window ${job.expr} in ${zone}`).toEqual(expected.filter((t) => t > from && t <= to).slice(0, 40));
         compared++;
         if (model.length > 0) firing++;
       }

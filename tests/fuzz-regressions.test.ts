@@ -101,7 +101,7 @@ describe('collection and alias keys are refused before the document is loaded', 
 });
 
 describe('cron/cadence mismatch is computed from the parsed pattern', () => {
-  // Stepping croner day by day through a year cost up to 0.4 s per distinct
+  // Stepping a schedule day by day through a year cost up to 0.4 s per distinct
   // cron; a 60 KB manifest of distinct crons took 95 s to validate.
   it('a 60 KB manifest of distinct crons validates in well under a few seconds', () => {
     const lines = ['version: "1"', 'agents:'];
