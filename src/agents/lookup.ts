@@ -1,6 +1,7 @@
 import { isValidAgentName } from '../manifest/types.js';
 import { ServiceError } from '../shared/errors.js';
 import { didYouMean } from '../shared/suggest.js';
+import { withRepoView, type RepoRef, type RepoView } from '../repo/files.js';
 import type { AgentPrompt, AgentRegistry } from './registry.js';
 
 export function assertAgentName(name: string): void {
@@ -15,9 +16,11 @@ export function assertAgentName(name: string): void {
 }
 
 /** The agent's prompt, or a 404 `unknown_agent` listing the known agents with a did-you-mean hint. */
-export function requirePrompt(registry: AgentRegistry, name: string, repoRoot?: string): AgentPrompt {
+export function requirePrompt(registry: AgentRegistry, name: string, repoRoot?: RepoRef, packaged?: RepoView): AgentPrompt {
   assertAgentName(name);
-  const prompt = registry.readPrompt(name, repoRoot);
+  // One view for both looks, so the 404's list matches what the read saw.
+  if (typeof repoRoot === 'string') return withRepoView(repoRoot, (view) => requirePrompt(registry, name, view, packaged));
+  const prompt = registry.readPrompt(name, repoRoot, packaged);
   if (prompt) return prompt;
   const known = registry.list(repoRoot).map((a) => a.name);
   const hint = didYouMean(name, known);

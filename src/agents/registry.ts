@@ -1,10 +1,9 @@
-import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { Static } from 'typebox';
 import { StringEnum } from '../shared/schema-check.js';
 import { isValidAgentName } from '../manifest/types.js';
-import { locateRepoFile, readRepoFile } from '../repo/files.js';
-import { isInside } from '../repo/roots.js';
+import { RepoView, inRepo, withRepoView, type InputSpec, type RepoRef } from '../repo/files.js';
 
 /** Where a prompt comes from: packaged with the service, or installed in the repo. */
 export const AgentSourceSchema = StringEnum(['packaged', 'installed']);
@@ -25,15 +24,16 @@ export interface AgentPrompt extends AgentInfo {
 /** Prompts larger than this are refused; real ones are a few KiB. */
 export const MAX_PROMPT_BYTES = 256 * 1024;
 const FILE_PATTERN = /^agent-(.+)\.md$/;
+/** Where a repo installs its prompts, relative to the repo (and the packaged directory's own layout). */
+export const INSTALLED_AGENTS_DIR = 'agents';
 
-function promptFiles(dir: string): Map<string, string> {
+/** The prompt file of `name`, relative to the directory that holds prompts. */
+export const promptFile = (name: string): string => `agent-${name}.md`;
+/** The installed prompt of `name`, as an input of a repo view. */
+export const installedPromptInput = (name: string): InputSpec => ({ relative: `${INSTALLED_AGENTS_DIR}/${promptFile(name)}`, kind: 'file' });
+
+function promptFiles(names: readonly string[]): Map<string, string> {
   const found = new Map<string, string>();
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return found;
-  }
   for (const file of names) {
     const name = FILE_PATTERN.exec(file)?.[1];
     if (name && isValidAgentName(name)) found.set(name, file);
@@ -44,71 +44,65 @@ function promptFiles(dir: string): Map<string, string> {
 /**
  * Known agents: prompts packaged with the service (`agents/agent-<name>.md`)
  * and prompts installed in a repo (`<repo>/agents/agent-<name>.md`), the
- * latter overriding the former for that repo.
+ * latter overriding the former for that repo. Every prompt is read through a
+ * RepoView, confined to the repo or to the packaged directory.
  */
 export class AgentRegistry {
   private readonly packagedFiles: Map<string, string>;
   /** Real path: prompt reads are confined to it like repo reads are to a repo. */
-  private readonly packagedDir: string;
+  readonly packagedDir: string;
 
   /** The packaged directory is listed once: it ships with the service. */
   constructor(packagedDir: string) {
     this.packagedDir = realpathSync(path.resolve(packagedDir));
-    this.packagedFiles = promptFiles(this.packagedDir);
+    this.packagedFiles = withRepoView(this.packagedDir, (view) => promptFiles(view.list('')));
   }
 
+  /** A view of the packaged prompts; the caller closes it. */
+  openPackaged(): RepoView {
+    return RepoView.open(this.packagedDir);
+  }
 
-  private installedFiles(repoRoot: string): Map<string, string> {
-    const dir = path.join(repoRoot, 'agents');
-    try {
-      // A repo's agents/ that is a link out of the repo is ignored entirely.
-      if (!isInside(realpathSync(dir), repoRoot)) return new Map();
-    } catch {
-      return new Map();
-    }
+  private installedFiles(repo: RepoView): Map<string, string> {
     // Only prompts that would actually be served count as installed: a link
     // out of the repo, a directory or an oversized file must not make a name
-    // "known" that prepare would then answer with 404.
+    // "known" that prepare would then answer with 404. An agents/ that is a
+    // link out of the repo lists as empty.
     const usable = new Map<string, string>();
-    for (const [name, file] of promptFiles(dir)) {
-      const located = locateRepoFile(repoRoot, path.join('agents', file));
-      if (located.status === 'ok' && statSync(located.real).size <= MAX_PROMPT_BYTES) usable.set(name, file);
+    for (const [name, file] of promptFiles(repo.list(INSTALLED_AGENTS_DIR))) {
+      const opened = repo.open(installedPromptInput(name).relative, 'file');
+      if (opened.status === 'ok' && opened.stat.size <= MAX_PROMPT_BYTES) usable.set(name, file);
     }
     return usable;
   }
 
   /** Every known agent, sorted by name; with a repo, its installed ones override. */
-  list(repoRoot?: string): AgentInfo[] {
+  list(repo?: RepoRef): AgentInfo[] {
     const byName = new Map<string, AgentSource>();
     for (const name of this.packagedFiles.keys()) byName.set(name, 'packaged');
-    if (repoRoot) for (const name of this.installedFiles(repoRoot).keys()) byName.set(name, 'installed');
+    if (repo) for (const name of inRepo(repo, (view) => this.installedFiles(view)).keys()) byName.set(name, 'installed');
     return [...byName.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, source]) => ({ name, source }));
   }
 
-  knownNames(repoRoot?: string): Set<string> {
-    return new Set(this.list(repoRoot).map((a) => a.name));
-  }
-
-  /** The files `readPrompt` may read for `name`, in precedence order (for cache validation). */
-  promptPaths(name: string, repoRoot: string): string[] {
-    const file = `agent-${name}.md`;
-    return [path.join(repoRoot, 'agents', file), path.join(this.packagedDir, file)];
+  knownNames(repo?: RepoRef): Set<string> {
+    return new Set(this.list(repo).map((a) => a.name));
   }
 
   /**
    * The prompt for `name` (already checked against the name pattern by the
-   * caller), or undefined when no readable prompt exists.
+   * caller), or undefined when no readable prompt exists. `packaged` is a
+   * view of the packaged directory to read through (one is opened otherwise).
    */
-  readPrompt(name: string, repoRoot?: string): AgentPrompt | undefined {
+  readPrompt(name: string, repo?: RepoRef, packaged?: RepoView): AgentPrompt | undefined {
     if (!isValidAgentName(name)) return undefined;
-    const file = `agent-${name}.md`;
-    if (repoRoot) {
-      const installed = readRepoFile(repoRoot, path.join('agents', file), MAX_PROMPT_BYTES);
+    if (repo) {
+      const installed = inRepo(repo, (view) => view.read(installedPromptInput(name).relative, MAX_PROMPT_BYTES));
       if (installed.status === 'ok') return { name, source: 'installed', text: installed.text, bytes: installed.bytes, path: installed.path };
     }
     if (!this.packagedFiles.has(name)) return undefined;
-    const packaged = readRepoFile(this.packagedDir, file, MAX_PROMPT_BYTES);
-    if (packaged.status !== 'ok') return undefined;
-    return { name, source: 'packaged', text: packaged.text, bytes: packaged.bytes, path: packaged.path };
+    const read = (view: RepoView) => view.read(promptFile(name), MAX_PROMPT_BYTES);
+    const file = packaged ? read(packaged) : withRepoView(this.packagedDir, read);
+    if (file.status !== 'ok') return undefined;
+    return { name, source: 'packaged', text: file.text, bytes: file.bytes, path: file.path };
   }
 }

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { requirePrompt } from '../agents/lookup.js';
-import { MAX_PROMPT_BYTES, type AgentRegistry } from '../agents/registry.js';
+import { MAX_PROMPT_BYTES, installedPromptInput, promptFile, type AgentRegistry } from '../agents/registry.js';
 import { resolveEntry, upcomingRuns, type ScheduleDefaults } from '../manifest/entries.js';
-import type { RepoManifests } from '../manifest/repo-manifests.js';
-import { locateRepoFile, readRepoFile, type LocatedFile, type RepoFile } from '../repo/files.js';
+import { MANIFEST_INPUTS, type RepoManifests } from '../manifest/repo-manifests.js';
+import type { InputSpec, Opened, RepoFile, RepoView } from '../repo/files.js';
 import { ServiceError } from '../shared/errors.js';
 import { summarizeExecutionsInSlices, type ComputedSummary } from './metrics.js';
 import { checkRun, type RunClaim } from './run.js';
@@ -20,6 +20,42 @@ const POINTERS = [
   { label: 'scope', file: 'SCOPE.md' },
   { label: 'todo', file: 'TODO.md' },
 ] as const;
+const metricsDir = (agent: string): string => `.kaizen/metrics/${agent}`;
+
+/**
+ * Every repo file and directory a bundle for `agent` is built from: the one
+ * table both the reads below and the bundle cache's fingerprint use, so a
+ * file cannot be read without being part of the fingerprint. (The manifest
+ * and the installed agents come in through MANIFEST_INPUTS, which the
+ * manifest cache fingerprints the same way.)
+ */
+export function bundleInputs(agent: string) {
+  return {
+    prompt: installedPromptInput(agent),
+    memory: { relative: `.kaizen/agents/${agent}/memory.md`, kind: 'file' },
+    summary: { relative: `${metricsDir(agent)}/summary.json`, kind: 'file' },
+    executions: { relative: `${metricsDir(agent)}/executions.jsonl`, kind: 'file' },
+    scope: { relative: POINTERS[0].file, kind: 'file' },
+    todo: { relative: POINTERS[1].file, kind: 'file' },
+  } as const satisfies Record<string, InputSpec>;
+}
+
+/** The views a bundle is read through: the repo, and the packaged prompts. */
+export interface BundleViews {
+  repo: RepoView;
+  packaged: RepoView;
+}
+
+/**
+ * The bundle cache's signature: the identities of every object the bundle's
+ * inputs resolve to in `views` (opened here, and read later through the same
+ * descriptors), or undefined when one is too fresh to trust.
+ */
+export function bundleFingerprint(views: BundleViews, agent: string): string | undefined {
+  const repo = views.repo.fingerprint([...Object.values(bundleInputs(agent)), ...MANIFEST_INPUTS]);
+  const packaged = views.packaged.fingerprint([{ relative: promptFile(agent), kind: 'file' }]);
+  return repo === undefined || packaged === undefined ? undefined : `${repo}\n${packaged}`;
+}
 
 // The bundle's shape is one TypeBox schema (bundle-schema.ts); the types come from it.
 export type { Bundle, InlinedPointer, ScheduleInfo } from './bundle-schema.js';
@@ -45,10 +81,12 @@ export const sessionClose = (agent: string): string[] => [
 ];
 
 /** Why a present file was not used, for the bundle's warnings; undefined when it was read or is absent. */
-function unusable(file: RepoFile | LocatedFile, what: string): string | undefined {
+function unusable(file: RepoFile | Opened, what: string): string | undefined {
   switch (file.status) {
     case 'outside':
       return `${what} is a link leading out of the repo and was ignored`;
+    case 'hard_link':
+      return `${what} has more than one hard link (another name may lie outside the repo) and was ignored`;
     case 'too_large':
       return `${what} is ${file.bytes} bytes, over the ${file.limit}-byte limit, and was ignored`;
     case 'not_a_file':
@@ -58,9 +96,14 @@ function unusable(file: RepoFile | LocatedFile, what: string): string | undefine
   }
 }
 
-async function metricsFor(repoRoot: string, agent: string, warnings: string[]): Promise<Pick<Bundle, 'metrics_summary' | 'metrics_source'>> {
-  const dir = path.join('.kaizen', 'metrics', agent);
-  const summaryFile = readRepoFile(repoRoot, path.join(dir, 'summary.json'), LIMITS.summary);
+/**
+ * The metrics, read now; a history to summarise comes back as its text, for
+ * the summary to be computed after every file was read (see buildBundle).
+ */
+function readMetrics(repo: RepoView, agent: string, warnings: string[]): Pick<Bundle, 'metrics_summary' | 'metrics_source'> | { executions: string } {
+  const dir = metricsDir(agent);
+  const inputs = bundleInputs(agent);
+  const summaryFile = repo.read(inputs.summary.relative, LIMITS.summary);
   if (summaryFile.status === 'ok') {
     let parsed: unknown;
     try {
@@ -77,21 +120,17 @@ async function metricsFor(repoRoot: string, agent: string, warnings: string[]): 
     if (why) warnings.push(why);
   }
 
-  const executions = readRepoFile(repoRoot, path.join(dir, 'executions.jsonl'), LIMITS.executions);
-  if (executions.status === 'ok') {
-    const summary: ComputedSummary = await summarizeExecutionsInSlices(executions.text);
-    if (summary.skipped_lines > 0) warnings.push(`${dir}/executions.jsonl: ${summary.skipped_lines} unreadable line(s) skipped`);
-    return { metrics_summary: { ...summary }, metrics_source: 'executions_jsonl' };
-  }
+  const executions = repo.read(inputs.executions.relative, LIMITS.executions);
+  if (executions.status === 'ok') return { executions: executions.text };
   const why = unusable(executions, `${dir}/executions.jsonl`);
   if (why) warnings.push(why);
   return { metrics_summary: null, metrics_source: null };
 }
 
-function scheduleFor(repoRoot: string, agent: string, sources: BundleSources, now: Date, warnings: string[]): ScheduleInfo | null {
+function scheduleFor(repo: RepoView, agent: string, sources: BundleSources, now: Date, warnings: string[]): ScheduleInfo | null {
   let loaded;
   try {
-    loaded = sources.manifests.load(repoRoot);
+    loaded = sources.manifests.load(repo);
   } catch (err) {
     if (!(err instanceof ServiceError && err.code === 'path_outside_roots')) throw err;
     warnings.push('.kaizen/schedule.yml is a link leading out of the repo and was ignored');
@@ -110,35 +149,45 @@ function scheduleFor(repoRoot: string, agent: string, sources: BundleSources, no
 }
 
 /**
- * Assembles the bundle for `agent` in the repo at `repoRoot` (a real path
- * inside the roots) from local files only. It never writes: a GET must not
- * change a checkout, which may be mounted read-only. Throws `unknown_agent`
- * (404) when no prompt exists for the agent. Asynchronous only because a long
- * executions.jsonl is summarised in slices (see summarizeExecutionsInSlices).
+ * Assembles the bundle for `agent` from the repo `views.repo` holds (a real
+ * path inside the roots), reading local files only through the views, and
+ * only the files in `bundleInputs`. It never writes: a GET must not change a
+ * checkout, which may be mounted read-only. Throws `unknown_agent` (404) when
+ * no prompt exists for the agent.
+ *
+ * Every read happens before the first await, while the caller's batch (which
+ * owns the views' descriptors) is still running; only the summary of a long
+ * executions.jsonl continues after it, in slices (summarizeExecutionsInSlices),
+ * on text already read.
  */
-export async function buildBundle(repoRoot: string, agent: string, sources: BundleSources, options: BundleOptions): Promise<Bundle> {
-  const prompt = requirePrompt(sources.agents, agent, repoRoot);
+export async function buildBundle(views: BundleViews, agent: string, sources: BundleSources, options: BundleOptions): Promise<Bundle> {
+  const { repo } = views;
+  const inputs = bundleInputs(agent);
+  const prompt = requirePrompt(sources.agents, agent, repo, views.packaged);
   const warnings: string[] = [];
   if (prompt.source === 'packaged') {
-    const installed = locateRepoFile(repoRoot, path.join('agents', `agent-${agent}.md`));
+    const installed = repo.open(inputs.prompt.relative, 'file');
     if (installed.status !== 'missing') {
-      const file = `agents/agent-${agent}.md`;
+      const file = inputs.prompt.relative;
       const why = installed.status === 'ok' ? `${file} is over the ${MAX_PROMPT_BYTES}-byte limit and was ignored` : unusable(installed, file);
       warnings.push(`${why}; the packaged prompt was used instead`);
     }
   }
 
-  const memoryFile = readRepoFile(repoRoot, path.join('.kaizen', 'agents', agent, 'memory.md'), LIMITS.memory);
+  const memoryFile = repo.read(inputs.memory.relative, LIMITS.memory);
   const memory = memoryFile.status === 'ok' ? memoryFile.text : null;
-  const memoryWarning = unusable(memoryFile, `.kaizen/agents/${agent}/memory.md`);
+  const memoryWarning = unusable(memoryFile, inputs.memory.relative);
   if (memoryWarning) warnings.push(memoryWarning);
 
-  const metrics = await metricsFor(repoRoot, agent, warnings);
+  const metricsRead = readMetrics(repo, agent, warnings);
+  // Where the summary's own warning goes, so the order stays the order of the inputs.
+  const metricsWarningAt = warnings.length;
 
   const pointers: Bundle['pointers'] = {};
   const contents: NonNullable<Bundle['pointer_contents']> = {};
   for (const { label, file } of POINTERS) {
-    const located = locateRepoFile(repoRoot, file);
+    const { relative } = inputs[label];
+    const located = repo.open(relative, 'file');
     if (located.status === 'missing') continue;
     if (located.status !== 'ok') {
       warnings.push(unusable(located, file)!);
@@ -146,19 +195,29 @@ export async function buildBundle(repoRoot: string, agent: string, sources: Bund
     }
     pointers[label] = located.path;
     if (!options.inlinePointers) continue;
-    const read = readRepoFile(repoRoot, file, LIMITS.pointer, true);
+    const read = repo.read(relative, LIMITS.pointer, true);
     if (read.status !== 'ok') continue;
     contents[label] = { path: read.path, text: read.text, bytes: read.size, truncated: read.truncated };
     if (read.truncated) warnings.push(`${file} is ${read.size} bytes; only the first ${LIMITS.pointer} were inlined`);
   }
 
-  const schedule = scheduleFor(repoRoot, agent, sources, options.now, warnings);
-  const run = options.run ? checkRun(schedule, agent, options.run, path.basename(repoRoot)) : undefined;
+  const schedule = scheduleFor(repo, agent, sources, options.now, warnings);
+  const run = options.run ? checkRun(schedule, agent, options.run, path.basename(repo.root)) : undefined;
+
+  // Nothing is read past this point: the views may be closed once it awaits.
+  let metrics: Pick<Bundle, 'metrics_summary' | 'metrics_source'>;
+  if ('executions' in metricsRead) {
+    const summary: ComputedSummary = await summarizeExecutionsInSlices(metricsRead.executions);
+    if (summary.skipped_lines > 0) warnings.splice(metricsWarningAt, 0, `${metricsDir(agent)}/executions.jsonl: ${summary.skipped_lines} unreadable line(s) skipped`);
+    metrics = { metrics_summary: { ...summary }, metrics_source: 'executions_jsonl' };
+  } else {
+    metrics = metricsRead;
+  }
 
   const summaryBytes = metrics.metrics_summary ? Buffer.byteLength(JSON.stringify(metrics.metrics_summary)) : 0;
   return {
     agent,
-    project: path.basename(repoRoot),
+    project: path.basename(repo.root),
     generated: options.now.toISOString().slice(0, 10),
     agent_prompt: prompt.text,
     agent_prompt_found: true,
@@ -166,7 +225,7 @@ export async function buildBundle(repoRoot: string, agent: string, sources: Bund
     ...metrics,
     pointers,
     session_close: sessionClose(agent),
-    root: repoRoot,
+    root: repo.root,
     prompt_source: prompt.source,
     schedule,
     ...(run ? { run } : {}),

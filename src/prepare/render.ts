@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import path from 'node:path';
-import { FingerprintCache, fingerprint } from '../repo/fingerprint.js';
+import { FingerprintCache } from '../repo/fingerprint.js';
 import type { RepoRoots } from '../repo/roots.js';
 import { TurnBatch } from '../shared/turn-batch.js';
-import { buildBundle, type BundleSources } from './bundle.js';
+import { buildBundle, bundleFingerprint, type BundleSources, type BundleViews } from './bundle.js';
 import { buildPreparedEvent, type BundleFormat } from './event.js';
 import { renderMarkdown } from './markdown.js';
 import type { RunClaim } from './run.js';
@@ -41,14 +40,19 @@ export interface RenderOptions {
 
 const etagOf = (body: Buffer): string => `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
 
+const closeViews = (views: BundleViews): void => {
+  views.repo.close();
+  views.packaged.close();
+};
+
 const nextUtcMidnight = (t: number): number => (Math.floor(t / 86_400_000) + 1) * 86_400_000;
 
 /**
  * Renders prepare bundles. The result for a (repo, agent, format, include) is
- * kept while every file that went into it is unchanged (one stat each), and
+ * kept while every object that went into it is unchanged (bundleFingerprint), and
  * until the UTC date or the agent's next run moves on. Calls that arrive in
- * the same event-loop turn are answered together and share those stats (see
- * TurnBatch), so a burst of prepare calls costs a few stats in all while an
+ * the same event-loop turn are answered together and share that look (see
+ * TurnBatch), so a burst of prepare calls costs one look at the disk while an
  * edited file still shows in the very next response.
  */
 export class PreparedBundles {
@@ -71,47 +75,62 @@ export class PreparedBundles {
     });
   }
 
-  /** Every file a bundle for `agent` in `repoRoot` is built from. */
-  private inputs(repoRoot: string, agent: string): string[] {
-    const kaizen = path.join(repoRoot, '.kaizen');
-    return [
-      ...this.sources.agents.promptPaths(agent, repoRoot),
-      path.join(kaizen, 'agents', agent, 'memory.md'),
-      path.join(kaizen, 'metrics', agent, 'summary.json'),
-      path.join(kaizen, 'metrics', agent, 'executions.jsonl'),
-      path.join(repoRoot, 'SCOPE.md'),
-      path.join(repoRoot, 'TODO.md'),
-      path.join(kaizen, 'schedule.yml'),
-      path.join(repoRoot, 'agents'),
-    ];
+  /**
+   * Renders with views of the repo and the packaged prompts: within a batch,
+   * one pair per repo shared by the batch's calls (closed when it ends), so
+   * they all look at the same opened objects. buildBundle reads everything
+   * before its first await, so no read outlives the batch.
+   */
+  async render(repoRoot: string, agent: string, options: RenderOptions): Promise<Prepared> {
+    if (this.batch.active) {
+      const views = this.batch.memoize(`views\u0000${repoRoot}`, () => this.openViews(repoRoot), closeViews);
+      return this.renderWith(views, agent, options);
+    }
+    const views = this.openViews(repoRoot);
+    try {
+      return await this.renderWith(views, agent, options);
+    } finally {
+      closeViews(views);
+    }
   }
 
-  async render(repoRoot: string, agent: string, options: RenderOptions): Promise<Prepared> {
+  private openViews(repoRoot: string): BundleViews {
+    const repo = this.roots.open(repoRoot);
+    try {
+      return { repo, packaged: this.sources.agents.openPackaged() };
+    } catch (err) {
+      repo.close();
+      throw err;
+    }
+  }
+
+  private async renderWith(views: BundleViews, agent: string, options: RenderOptions): Promise<Prepared> {
+    const repoRoot = views.repo.root;
     // An explicit `now`, an event (which carries its own timestamp) or a named run (one call per run) is never cached.
     const cacheable = options.now === undefined && !options.include.has('event') && options.run === undefined;
     const key = `${repoRoot}\u0000${agent}\u0000${options.format}\u0000${options.include.has('pointers')}`;
     const started = Date.now();
-    const signature = cacheable
-      ? this.batch.memoize(`inputs\u0000${repoRoot}\u0000${agent}`, () => fingerprint(this.inputs(repoRoot, agent), started))
-      : undefined;
+    // The signature is of the objects the views opened; a miss below reads
+    // those same descriptors, so the entry stored under it is what was read.
+    const signature = cacheable ? this.batch.memoize(`inputs\u0000${repoRoot}\u0000${agent}`, () => bundleFingerprint(views, agent)) : undefined;
     const cached = this.cache.get(key, signature);
     if (cached && started < cached.validUntil) return { bundle: cached, cache: 'hit' };
 
-    if (signature === undefined) return { bundle: await this.build(repoRoot, agent, options, started, key, signature), cache: cacheable ? 'miss' : 'bypass' };
+    if (signature === undefined) return { bundle: await this.build(views, agent, options, started, key, signature), cache: cacheable ? 'miss' : 'bypass' };
     // Identical cacheable calls of one batch share one render, as they would
     // share its cache entry: the render may outlast the batch while a long
     // metrics history is summarised in slices.
     let built = false;
     const rendered = await this.batch.memoize(`render\u0000${key}`, () => {
       built = true;
-      return this.build(repoRoot, agent, options, started, key, signature);
+      return this.build(views, agent, options, started, key, signature);
     });
     return { bundle: rendered, cache: built ? 'miss' : 'hit' };
   }
 
-  private async build(repoRoot: string, agent: string, options: RenderOptions, started: number, key: string, signature: string | undefined): Promise<RenderedBundle> {
+  private async build(views: BundleViews, agent: string, options: RenderOptions, started: number, key: string, signature: string | undefined): Promise<RenderedBundle> {
     const now = options.now ?? new Date(started);
-    const bundle = await buildBundle(repoRoot, agent, this.sources, {
+    const bundle = await buildBundle(views, agent, this.sources, {
       now,
       inlinePointers: options.include.has('pointers'),
       ...(options.run ? { run: options.run } : {}),

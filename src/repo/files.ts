@@ -1,14 +1,20 @@
-import { closeSync, constants, fstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
+import { constants, fstatSync, openSync, readSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { isInside, resolveAsFarAsExists } from './roots.js';
+import { ServiceError, pathOutsideRoots } from '../shared/errors.js';
+import { childPath, closeQuietly, errnoOf, fdPath, identityOf, isInside, realLocation } from './fd.js';
+import { RACY_WINDOW_MS } from './fingerprint.js';
 
 type Unusable =
   | { status: 'missing'; path: string }
   /** A symlink that leads out of the repo: treated as unusable, never read. */
   | { status: 'outside'; path: string }
-  | { status: 'not_a_file'; path: string };
-
-export type LocatedFile = { status: 'ok'; path: string; real: string; dev: number; ino: number } | Unusable;
+  | { status: 'not_a_file'; path: string }
+  /**
+   * A regular file with more than one hard link. Refused: another name of
+   * the same file may lie outside the roots (where the kernel allows such
+   * links), and nothing on the inode says which name is the real one.
+   */
+  | { status: 'hard_link'; path: string };
 
 export type RepoFile =
   | {
@@ -24,77 +30,297 @@ export type RepoFile =
   | Unusable
   | { status: 'too_large'; path: string; bytes: number; limit: number };
 
-/**
- * Finds `relative` inside `repoRoot` (a real path) without reading it. Its real
- * path must stay inside the repo, so a link such as memory.md -> /etc/passwd
- * is never followed.
- */
-export function locateRepoFile(repoRoot: string, relative: string): LocatedFile {
-  const lexical = path.join(repoRoot, relative);
-  let real: string;
-  try {
-    real = realpathSync.native(lexical);
-  } catch {
-    // A dangling link aimed out of the repo counts as outside, like a live
-    // one: otherwise the answer would tell whether its target exists.
-    const leadsTo = resolveAsFarAsExists(lexical);
-    return { status: leadsTo === undefined || isInside(leadsTo, repoRoot) ? 'missing' : 'outside', path: lexical };
-  }
-  if (!isInside(real, repoRoot)) return { status: 'outside', path: lexical };
-  let stat;
-  try {
-    stat = statSync(real);
-  } catch {
-    return { status: 'missing', path: lexical };
-  }
-  if (!stat.isFile()) return { status: 'not_a_file', path: lexical };
-  return { status: 'ok', path: lexical, real, dev: stat.dev, ino: stat.ino };
+/** An object opened inside the view, or why there is none. */
+export type Opened = ({ status: 'ok'; path: string; fd: number; stat: Stats } | Unusable) & {
+  /** Identities of every directory walked and of the object itself (or a marker): the fingerprint's part. */
+  readonly trail: string;
+  /** Some object on the way changed within the racy window. */
+  readonly racy: boolean;
+};
+
+interface DirNode {
+  fd: number;
+  /** Path from the view's root, '' for the root. */
+  rel: string;
+  sig: string;
+  racy: boolean;
 }
 
+/** An input a cache entry depends on: a file or a directory, relative to the view's root. */
+export interface InputSpec {
+  relative: string;
+  kind: 'file' | 'dir';
+}
+
+const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+// O_NONBLOCK: a FIFO cannot hang the event loop on open; it is refused after fstat.
+const FILE_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+/** Symlinks followed per lookup, as the kernel's own limit. */
+const MAX_LINKS = 40;
+
+const split = (p: string): string[] => p.split(/[\\/]+/).filter((s) => s !== '' && s !== '.');
+
 /**
- * Reads a confined repo file with a size cap: over `limit` bytes it is
- * `too_large`, or with `truncate` its first `limit` bytes. Synchronous on
- * purpose: these are small local files, and sync calls cost a fraction of the
- * promise API's CPU per call.
+ * A repo directory opened once, through which every read (and the scaffold
+ * write) of its files goes. The root is opened by its real path and then
+ * verified by where the opened descriptor really is; each further component
+ * is opened relative to its verified parent's descriptor with O_NOFOLLOW, so
+ * no path is walked twice and a swap between two syscalls cannot redirect a
+ * read. Symlinks are resolved here, component by component, and only within
+ * the view: one whose target leaves the root is `outside`, decided from the
+ * link text alone, so nothing outside is ever looked up.
+ *
+ * Every object opened is fstat'ed; `fingerprint` joins those identities, so a
+ * cache entry built from a view's reads is keyed by exactly the objects read.
+ * Descriptors stay open until `close()`; opened paths are memoised, so a file
+ * fingerprinted and then read is the same open file.
  */
-export function readRepoFile(repoRoot: string, relative: string, limit: number, truncate = false): RepoFile {
-  const located = locateRepoFile(repoRoot, relative);
-  if (located.status !== 'ok') return located;
-  let fd: number;
-  try {
-    // O_NOFOLLOW and the inode check below: a link or another file swapped in
-    // after the confinement check is not read; O_NONBLOCK: a FIFO swapped in
-    // cannot hang the event loop on open.
-    fd = openSync(located.real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch {
-    return { status: 'missing', path: located.path };
+export class RepoView {
+  private readonly opened: number[] = [];
+  private readonly dirs = new Map<string, DirNode>();
+  private readonly entries = new Map<string, Opened>();
+  private readonly rootNode: DirNode;
+  /** Something changed under us in an unexpected way: nothing from this view may be cached. */
+  private unstable = false;
+
+  private constructor(
+    /** Real path of the root; the paths this view reports start with it. */
+    readonly root: string,
+    rootFd: number,
+    private readonly now: number,
+  ) {
+    this.opened.push(rootFd);
+    const stat = fstatSync(rootFd);
+    this.rootNode = { fd: rootFd, rel: '', sig: identityOf(stat), racy: this.isRacy(stat) };
   }
-  try {
-    const stat = fstatSync(fd);
-    if (stat.dev !== located.dev || stat.ino !== located.ino) return { status: 'outside', path: located.path };
-    if (!stat.isFile()) return { status: 'not_a_file', path: located.path };
-    if (stat.size > limit && !truncate) return { status: 'too_large', path: located.path, bytes: stat.size, limit };
+
+  /**
+   * Opens the directory at `realRoot` (a real path, as `RepoRoots.resolveRepo`
+   * returns) and checks that the descriptor really is that directory: if it
+   * was swapped for a link or moved meanwhile, `repo_not_found` (or
+   * `path_outside_roots` when it now lies outside `within`), never a read.
+   */
+  static open(realRoot: string, within?: (real: string) => boolean, now = Date.now()): RepoView {
+    let fd: number;
+    try {
+      fd = openSync(realRoot, constants.O_RDONLY | constants.O_DIRECTORY);
+    } catch {
+      throw repoChanged();
+    }
+    try {
+      const real = realLocation(fd);
+      if (real !== realRoot) throw within && !within(real) ? pathOutsideRoots() : repoChanged();
+      return new RepoView(realRoot, fd, now);
+    } catch (err) {
+      closeQuietly(fd);
+      if (err instanceof ServiceError) throw err;
+      throw repoChanged();
+    }
+  }
+
+  /** Descriptor of the root directory (for writes relative to it). */
+  get rootFd(): number {
+    return this.rootNode.fd;
+  }
+
+  close(): void {
+    for (const fd of this.opened.splice(0)) closeQuietly(fd);
+    this.dirs.clear();
+    this.entries.clear();
+  }
+
+  /** The file or directory at `relative`, opened once per view. */
+  open(relative: string, kind: 'file' | 'dir'): Opened {
+    const key = `${kind}\u0000${relative}`;
+    let entry = this.entries.get(key);
+    if (!entry) {
+      entry = this.walk(relative, kind);
+      this.entries.set(key, entry);
+    }
+    return entry;
+  }
+
+  /** Forgets what `relative` resolved to, so the next `open` looks again (after a write created it). */
+  forget(relative: string, kind: 'file' | 'dir'): void {
+    this.entries.delete(`${kind}\u0000${relative}`);
+    if (kind === 'dir') this.dirs.delete(split(relative).join('/'));
+  }
+
+  /**
+   * Reads the file at `relative` with a size cap: over `limit` bytes it is
+   * `too_large`, or with `truncate` its first `limit` bytes. Synchronous on
+   * purpose: these are small local files, and sync calls cost a fraction of
+   * the promise API's CPU per call.
+   */
+  read(relative: string, limit: number, truncate = false): RepoFile {
+    const file = this.open(relative, 'file');
+    if (file.status !== 'ok') return { status: file.status, path: file.path };
+    const { fd, stat } = file;
+    if (stat.size > limit && !truncate) return { status: 'too_large', path: file.path, bytes: stat.size, limit };
     // Read at most limit + 1 bytes: a file that grew after fstat is still caught.
     const buffer = Buffer.allocUnsafe(Math.min(stat.size, limit) + 1);
     let filled = 0;
-    while (filled < buffer.length) {
-      const n = readSync(fd, buffer, filled, buffer.length - filled, filled);
-      if (n === 0) break;
-      filled += n;
+    try {
+      while (filled < buffer.length) {
+        const n = readSync(fd, buffer, filled, buffer.length - filled, filled);
+        if (n === 0) break;
+        filled += n;
+      }
+    } catch {
+      this.unstable = true;
+      return { status: 'missing', path: file.path };
     }
     const truncated = filled > limit;
-    if (truncated && !truncate) return { status: 'too_large', path: located.path, bytes: filled, limit };
+    if (truncated && !truncate) return { status: 'too_large', path: file.path, bytes: filled, limit };
     const bytes = Math.min(filled, limit);
     return {
       status: 'ok',
-      path: located.path,
+      path: file.path,
       // A cut inside a multi-byte character leaves a replacement char: drop it.
       text: truncated ? buffer.toString('utf8', 0, bytes).replace(/\uFFFD$/, '') : buffer.toString('utf8', 0, bytes),
       bytes,
       size: Math.max(stat.size, filled),
       truncated,
     };
-  } finally {
-    closeSync(fd);
   }
+
+  /** Names in the directory at `relative` (empty when it is unusable). */
+  list(relative: string): string[] {
+    const dir = this.open(relative, 'dir');
+    if (dir.status !== 'ok') return [];
+    try {
+      return readdirSync(fdPath(dir.fd));
+    } catch {
+      this.unstable = true;
+      return [];
+    }
+  }
+
+  /**
+   * A signature of the objects `inputs` resolve to in this view (each
+   * directory walked and the object itself), or undefined when one changed
+   * within the racy window or the view saw the disk change under it: "do not
+   * cache this now".
+   */
+  fingerprint(inputs: readonly InputSpec[]): string | undefined {
+    let signature = this.rootNode.sig;
+    for (const input of inputs) {
+      const opened = this.open(input.relative, input.kind);
+      if (opened.racy) return undefined;
+      signature += `\n${opened.trail}`;
+    }
+    return this.unstable || this.rootNode.racy ? undefined : signature;
+  }
+
+  private isRacy(s: Stats): boolean {
+    return this.now - s.mtimeMs < RACY_WINDOW_MS || this.now - s.ctimeMs < RACY_WINDOW_MS;
+  }
+
+  private walk(relative: string, kind: 'file' | 'dir'): Opened {
+    const lexical = path.join(this.root, relative);
+    const pending = split(relative);
+    const chain: DirNode[] = [this.rootNode];
+    let trail = '';
+    let racy = false;
+    let links = 0;
+    const refuse = (status: Unusable['status']): Opened => ({ status, path: lexical, trail: `${trail}|${status}`, racy });
+
+    while (pending.length > 0) {
+      const name = pending.shift()!;
+      if (name === '..') {
+        if (chain.length === 1) return refuse('outside');
+        chain.pop();
+        continue;
+      }
+      const parent = chain[chain.length - 1]!;
+      const last = pending.length === 0;
+      const wantFile = last && kind === 'file';
+      const rel = parent.rel === '' ? name : `${parent.rel}/${name}`;
+      const known = wantFile ? undefined : this.dirs.get(rel);
+      if (known) {
+        chain.push(known);
+        trail += `|${known.sig}`;
+        racy ||= known.racy;
+        continue;
+      }
+
+      let fd: number;
+      try {
+        fd = openSync(childPath(parent.fd, name), wantFile ? FILE_FLAGS : DIR_FLAGS);
+      } catch (err) {
+        const code = errnoOf(err);
+        if (code === 'ENOENT') return refuse('missing');
+        if (code === 'ENXIO') return refuse('not_a_file'); // a socket
+        if (code !== 'ELOOP' && code !== 'ENOTDIR') {
+          this.unstable = true;
+          return refuse('missing');
+        }
+        // ELOOP (a file wanted) or ENOTDIR (a directory wanted): a symlink, or not a directory.
+        let target: string;
+        try {
+          target = readlinkSync(childPath(parent.fd, name));
+        } catch (linkErr) {
+          if (errnoOf(linkErr) !== 'EINVAL') this.unstable = true;
+          return refuse(last ? 'not_a_file' : 'missing');
+        }
+        if (++links > MAX_LINKS) return refuse('missing');
+        trail += `|>${name}`;
+        if (path.isAbsolute(target)) {
+          if (!isInside(target, this.root)) return refuse('outside');
+          chain.length = 1;
+          pending.unshift(...split(path.relative(this.root, target)));
+        } else {
+          pending.unshift(...split(target));
+        }
+        continue;
+      }
+      this.opened.push(fd);
+      let stat: Stats;
+      try {
+        stat = fstatSync(fd);
+      } catch {
+        this.unstable = true;
+        return refuse('missing');
+      }
+      const sig = identityOf(stat);
+      trail += `|${sig}`;
+      racy ||= this.isRacy(stat);
+      if (!wantFile) {
+        const node: DirNode = { fd, rel, sig, racy: this.isRacy(stat) };
+        this.dirs.set(rel, node);
+        chain.push(node);
+        continue;
+      }
+      if (!stat.isFile()) return refuse('not_a_file');
+      if (stat.nlink > 1) return refuse('hard_link');
+      return { status: 'ok', path: lexical, fd, stat, trail, racy };
+    }
+    if (kind === 'file') return refuse('not_a_file');
+    const dir = chain[chain.length - 1]!;
+    return { status: 'ok', path: lexical, fd: dir.fd, stat: fstatSync(dir.fd), trail, racy };
+  }
+}
+
+const repoChanged = (): ServiceError =>
+  new ServiceError('repo_not_found', 404, 'Repository not found', 'The repository directory changed while it was being read; try again.');
+
+/** Runs `use` with a view of `realRoot`, closing it afterwards. */
+export function withRepoView<T>(realRoot: string, use: (view: RepoView) => T, within?: (real: string) => boolean): T {
+  const view = RepoView.open(realRoot, within);
+  try {
+    return use(view);
+  } finally {
+    view.close();
+  }
+}
+
+/** A repo given as a view already open (one request's consistent look at it), or by real path. */
+export type RepoRef = RepoView | string;
+
+/** Runs `use` with `repo`'s view, opening (and closing) one when given a path. */
+export const inRepo = <T>(repo: RepoRef, use: (view: RepoView) => T): T => (typeof repo === 'string' ? withRepoView(repo, use) : use(repo));
+
+/** One confined read of `relative` in the repo at `repoRoot` (a real path). */
+export function readRepoFile(repoRoot: string, relative: string, limit: number, truncate = false): RepoFile {
+  return withRepoView(repoRoot, (view) => view.read(relative, limit, truncate));
 }

@@ -1,9 +1,10 @@
-import { lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { constants, lstatSync, openSync, readlinkSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { ServiceError, pathOutsideRoots } from '../shared/errors.js';
+import { RepoView } from './files.js';
+import { assertDescriptorPaths, closeQuietly, errnoOf, isInside, realLocation } from './fd.js';
 
-export const isInside = (child: string, parent: string): boolean =>
-  child === parent || child.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
+export { isInside };
 
 const hasTraversal = (p: string): boolean => p.split(/[\\/]+/).some((segment) => segment === '..');
 
@@ -65,8 +66,14 @@ export class RepoRoots {
   /** Throws when a root does not exist (the config loader reports that). */
   constructor(roots: readonly string[]) {
     if (roots.length === 0) throw new Error('at least one repo root is required');
+    assertDescriptorPaths();
     this.configured = roots.map((r) => path.resolve(r));
     this.roots = this.configured.map((r) => realpathSync(r));
+  }
+
+  /** Opens a view of the repo `resolveRepo` returned, verified to be that directory still. */
+  open(realRoot: string): RepoView {
+    return RepoView.open(realRoot, (real) => this.contains(real));
   }
 
   /** Whether an already symlink-free path lies inside a root. */
@@ -92,15 +99,21 @@ export class RepoRoots {
     const underARoot = [...this.roots, ...this.configured].some((root) => isInside(lexical, root));
     if (!underARoot) throw pathOutsideRoots();
 
+    // Open, then ask the kernel where the opened directory really is: what is
+    // checked is the object later used, not a path that can change meanwhile.
+    let fd: number;
+    try {
+      fd = openSync(lexical, constants.O_RDONLY | constants.O_DIRECTORY);
+    } catch (err) {
+      throw this.unopenable(lexical, target, errnoOf(err));
+    }
     let real: string;
     try {
-      real = realpathSync.native(lexical);
+      real = realLocation(fd);
     } catch {
-      // A dangling link out of the roots is refused like a live one: a 404
-      // here would tell the caller that the outside path does not exist.
-      const leadsTo = resolveAsFarAsExists(lexical);
-      if (leadsTo === undefined || !this.contains(leadsTo)) throw pathOutsideRoots();
-      throw new ServiceError('repo_not_found', 404, 'Repository not found', `No repository directory at target '${target}'.`);
+      throw this.unopenable(lexical, target, undefined);
+    } finally {
+      closeQuietly(fd);
     }
     // A symlink on the way may still lead out of the roots.
     if (!this.contains(real)) throw pathOutsideRoots();
@@ -109,9 +122,24 @@ export class RepoRoots {
     if (this.roots.includes(real)) {
       throw new ServiceError('invalid_target', 400, 'Invalid target', 'target names a repo root itself; name a repository inside it.');
     }
-    if (!statSync(real).isDirectory()) {
-      throw new ServiceError('repo_not_found', 404, 'Repository not found', `Target '${target}' is not a directory.`);
-    }
     return real;
+  }
+
+  /**
+   * Why `lexical` could not be opened as a directory. Where it would lead is
+   * worked out from the links alone, so a dangling link or a file out of the
+   * roots gets the same refusal as a live one: a 404 would tell the caller
+   * what does not exist outside.
+   */
+  private unopenable(lexical: string, target: string, code: string | undefined): ServiceError {
+    let leadsTo: string | undefined;
+    try {
+      leadsTo = realpathSync.native(lexical);
+    } catch {
+      leadsTo = resolveAsFarAsExists(lexical);
+    }
+    if (leadsTo === undefined || !this.contains(leadsTo)) return pathOutsideRoots();
+    const detail = code === 'ENOTDIR' ? `Target '${target}' is not a directory.` : `No repository directory at target '${target}'.`;
+    return new ServiceError('repo_not_found', 404, 'Repository not found', detail);
   }
 }

@@ -18,7 +18,13 @@ import { setImmediate } from 'node:timers';
 export class TurnBatch {
   private queue: Array<() => void> = [];
   private readonly memo = new Map<string, unknown>();
+  private disposers: Array<() => void> = [];
   private running = false;
+
+  /** Whether a batch is running now (so `memoize` shares values). */
+  get active(): boolean {
+    return this.running;
+  }
 
   /** Queues `job` for this turn's batch; settles with its result or its error. */
   run<T>(job: () => T): Promise<T> {
@@ -37,13 +43,15 @@ export class TurnBatch {
   /**
    * The value `compute` gave for `key` earlier in the running batch, else
    * computes it (and keeps it for the rest of the batch). Errors are not kept.
-   * Outside a batch it always computes.
+   * `dispose` releases the value when the batch ends (open descriptors).
+   * Outside a batch it always computes, and disposing is the caller's job.
    */
-  memoize<T>(key: string, compute: () => T): T {
+  memoize<T>(key: string, compute: () => T, dispose?: (value: T) => void): T {
     if (!this.running) return compute();
     if (this.memo.has(key)) return this.memo.get(key) as T;
     const value = compute();
     this.memo.set(key, value);
+    if (dispose) this.disposers.push(() => dispose(value));
     return value;
   }
 
@@ -57,6 +65,9 @@ export class TurnBatch {
     } finally {
       this.running = false;
       this.memo.clear();
+      const disposers = this.disposers;
+      this.disposers = [];
+      for (const dispose of disposers) dispose();
     }
   };
 }
