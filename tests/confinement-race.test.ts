@@ -105,14 +105,20 @@ async function race(a: string, b: string, load: () => Promise<void>): Promise<nu
 }
 
 /** What went wrong in the answers seen, for one assertion at the end. */
-function checker(allowed: readonly number[]) {
+function checker(allowed: readonly number[], swapShows: (res: LightMyRequestResponse) => boolean) {
   const problems: string[] = [];
   const statuses = new Map<number, number>();
+  let swapsSeen = 0;
   return {
     problems,
     statuses,
+    /** Answers that show the swapped state (refused, or a warning): proof the race really ran against the requests. */
+    get swapsSeen() {
+      return swapsSeen;
+    },
     check(label: string, res: LightMyRequestResponse): void {
       statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
+      if (swapShows(res)) swapsSeen++;
       if (res.body.includes(MARKER)) problems.push(`${label}: outside content served (${res.statusCode})`);
       if (!allowed.includes(res.statusCode) && problems.length < 20) problems.push(`${label}: status ${res.statusCode} ${res.body.slice(0, 200)}`);
     },
@@ -130,7 +136,7 @@ const readUrls = (target: string): string[] => [
 
 /** Races reads of `target` against a swap of `a` and `b`, then checks the repo's own content is back. */
 async function readRace(target: string, a: string, b: string): Promise<void> {
-  const seen = checker([200, 403, 404, 422]);
+  const seen = checker([200, 403, 404, 422], (res) => res.statusCode !== 200 || /leading out of the repo|"name":"coach","source":"packaged"|"prompt_source":"packaged"/.test(res.body));
   const urls = readUrls(target);
   const rounds = await race(path.join(fleet.dir, a), path.join(fleet.dir, b), async () => {
     const responses = await Promise.all(urls.flatMap((url) => [url, url].map(async (u) => [u, await app.inject(u)] as const)));
@@ -138,6 +144,7 @@ async function readRace(target: string, a: string, b: string): Promise<void> {
   });
   expect(rounds).toBeGreaterThan(0);
   expect(seen.problems, JSON.stringify([...seen.statuses])).toEqual([]);
+  expect(seen.swapsSeen).toBeGreaterThan(0);
 
   // Swapped directories are racy for a moment; after that the cache is in use again.
   await new Promise((resolve) => setTimeout(resolve, RACY_WINDOW_MS + 100));
@@ -175,7 +182,7 @@ describe('reads while a directory is swapped for a link out of the roots', () =>
 
 describe('the scaffold write while .kaizen is swapped for a link out of the roots', () => {
   it('never writes outside, never answers 500, leaves no temporary files', async () => {
-    const seen = checker([201, 403, 409]);
+    const seen = checker([201, 403, 409], (res) => res.statusCode !== 201);
     const rounds = await race(path.join(fleet.dir, 'victim-init/.kaizen'), path.join(fleet.dir, 'victim-init/decoy'), async () => {
       const responses = await Promise.all(
         Array.from({ length: 8 }, () => app.inject({ method: 'POST', url: '/v1/schedule/init', payload: { target: 'victim-init', force: true } })),
@@ -184,6 +191,7 @@ describe('the scaffold write while .kaizen is swapped for a link out of the root
     });
     expect(rounds).toBeGreaterThan(0);
     expect(seen.problems, JSON.stringify([...seen.statuses])).toEqual([]);
+    expect(seen.swapsSeen).toBeGreaterThan(0);
     expect(readdirSync(path.join(outside.dir, 'init-target'))).toEqual([]);
     expect(lstatSync(path.join(fleet.dir, 'victim-init/decoy')).isSymbolicLink()).toBe(true);
     // Whichever name the real directory had when a write landed, it is inside the repo and holds no leftovers.

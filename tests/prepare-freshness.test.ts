@@ -4,7 +4,9 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleInputs } from '../src/prepare/bundle.js';
 import { PreparedBundles, type RenderOptions } from '../src/prepare/render.js';
+import { MANIFEST_INPUTS } from '../src/manifest/repo-manifests.js';
 import { RACY_WINDOW_MS } from '../src/repo/fingerprint.js';
 import { createServices } from '../src/services.js';
 import { tempFleet, testApp, testConfig, type TempDir } from './helpers/fleet.js';
@@ -19,6 +21,38 @@ import { tempFleet, testApp, testConfig, type TempDir } from './helpers/fleet.js
 const MANIFEST = 'version: "1"\ntimezone: UTC\nagents:\n  coach: { cadence: weekly, cron: "0 9 * * 1" }\n';
 const EXECUTION = '{"timestamp":"2026-01-01T00:00:00Z","success":true,"time":10,"quality":0.5}\n';
 const REPOS = ['burst', 'turn', 'batch', 'memory', 'prompt', 'metrics', 'schedule', 'pointer', 'socket'];
+
+/**
+ * One edit per input of a bundle (bundleInputs, plus the manifest's inputs),
+ * each in its own repo: what the repo holds, the edit, and what the next
+ * bundle shows. The type makes a new input need a case here; the test below
+ * fails when an input the bundle reads is left out of the cache's fingerprint.
+ */
+type InputName = keyof ReturnType<typeof bundleInputs> | 'schedule' | 'agents';
+const EDITS: Record<InputName, { files: Record<string, string>; edit: (repo: string) => void; shows: (bundle: Record<string, any>) => unknown }> = {
+  prompt: { files: { 'agents/agent-coach.md': 'prompt v1\n' }, edit: (r) => writeFileSync(file(r, 'agents/agent-coach.md'), 'prompt v2\n'), shows: (b) => b.agent_prompt },
+  memory: { files: { '.kaizen/agents/coach/memory.md': 'memory v1\n' }, edit: (r) => writeFileSync(file(r, '.kaizen/agents/coach/memory.md'), 'memory v2\n'), shows: (b) => b.memory },
+  summary: {
+    files: { '.kaizen/metrics/coach/summary.json': '{"executions":1}' },
+    edit: (r) => writeFileSync(file(r, '.kaizen/metrics/coach/summary.json'), '{"executions":2}'),
+    shows: (b) => b.metrics_summary.executions,
+  },
+  executions: {
+    files: { '.kaizen/metrics/coach/executions.jsonl': EXECUTION },
+    edit: (r) => appendFileSync(file(r, '.kaizen/metrics/coach/executions.jsonl'), EXECUTION.replace('01-01', '01-08')),
+    shows: (b) => b.metrics_summary.executions,
+  },
+  scope: { files: { 'SCOPE.md': 'scope v1\n' }, edit: (r) => writeFileSync(file(r, 'SCOPE.md'), 'scope v2\n'), shows: (b) => b.pointer_contents.scope.text },
+  todo: { files: { 'TODO.md': 'todo v1\n' }, edit: (r) => writeFileSync(file(r, 'TODO.md'), 'todo v2\n'), shows: (b) => b.pointer_contents.todo.text },
+  schedule: { files: { '.kaizen/schedule.yml': MANIFEST }, edit: (r) => writeFileSync(file(r, '.kaizen/schedule.yml'), MANIFEST.replace('0 9', '0 7')), shows: (b) => b.schedule.cron },
+  agents: {
+    // The manifest names an agent the repo does not install yet, so it is invalid until it does.
+    files: { '.kaizen/schedule.yml': `${MANIFEST}  extra: { cadence: weekly }\n`, 'agents/README.md': 'prompts\n' },
+    edit: (r) => writeFileSync(file(r, 'agents/agent-extra.md'), '# extra\n'),
+    shows: (b) => b.schedule?.cron ?? null,
+  },
+};
+const inputRepo = (name: string) => `input-${name}`;
 
 let fleet: TempDir;
 let app: FastifyInstance;
@@ -42,8 +76,9 @@ async function primed(repo: string) {
 }
 
 beforeAll(async () => {
-  fleet = tempFleet(
-    Object.fromEntries(
+  fleet = tempFleet({
+    ...Object.fromEntries(Object.entries(EDITS).map(([name, { files }]) => [inputRepo(name), files])),
+    ...Object.fromEntries(
       REPOS.map((name) => [
         name,
         {
@@ -55,7 +90,7 @@ beforeAll(async () => {
         },
       ]),
     ),
-  );
+  });
   app = await testApp({ KAIZEN_REPO_ROOTS: fleet.dir });
   // Files younger than the racy window are never cached; let them age once.
   await new Promise((resolve) => setTimeout(resolve, RACY_WINDOW_MS + 100));
@@ -133,6 +168,28 @@ describe('the prepare cache', () => {
     expect((await prepare('pointer')).json().pointers.scope).toBeUndefined();
     // every one of them was rendered anew, none served from the cache
     expect((await cacheCounts()).miss - counts.miss).toBe(5);
+  });
+
+  it('every input of a bundle is in its fingerprint: an edit to any one is seen by the next request', async () => {
+    // The edit table covers the bundle's inputs, no more and no fewer.
+    const inputs = [...Object.values(bundleInputs('coach')), ...MANIFEST_INPUTS].map((i) => i.relative);
+    expect(inputs).toHaveLength(Object.keys(EDITS).length);
+    const url = (name: string) => `/v1/prepare/coach?target=${inputRepo(name)}&include=pointers`;
+    const before: Record<string, unknown> = {};
+    for (const [name, { shows }] of Object.entries(EDITS)) {
+      await app.inject(url(name));
+      const counts = await cacheCounts();
+      const cached = await app.inject(url(name));
+      expect((await cacheCounts()).hit, `${name} is cached`).toBe(counts.hit + 1);
+      before[name] = shows(cached.json());
+    }
+    for (const [name, { edit }] of Object.entries(EDITS)) edit(inputRepo(name));
+    // Old enough to be trusted again, so only the fingerprint can notice the change.
+    await new Promise((resolve) => setTimeout(resolve, RACY_WINDOW_MS + 100));
+    for (const [name, { shows }] of Object.entries(EDITS)) {
+      const after = shows((await app.inject(url(name))).json());
+      expect(after, `an edit to the ${name} input is seen`).not.toEqual(before[name]);
+    }
   });
 
   it('over real sockets: with a burst in flight, every request sent after an edit sees it', async () => {
