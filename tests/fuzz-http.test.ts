@@ -45,12 +45,17 @@ const originals = { openSync: fs.openSync, readFileSync: fs.readFileSync, readdi
 const readsOutside: string[] = [];
 
 function watchReads(): void {
-  const leadsOutside = (p: unknown): boolean => {
+  const leadsOutside = (p: unknown, flags: unknown): boolean => {
     if (typeof p !== 'string' && !(p instanceof URL) && !Buffer.isBuffer(p)) return false;
     const asString = p instanceof URL ? p.pathname : String(p);
+    // With O_NOFOLLOW the last component itself is opened (a link is refused,
+    // not followed): only the directory it sits in is resolved.
+    const noFollow = typeof flags === 'number' && (flags & fs.constants.O_NOFOLLOW) !== 0;
     let real: string;
     try {
-      real = originals.realpathSync.native(asString);
+      real = noFollow
+        ? path.join(originals.realpathSync.native(path.dirname(asString)), path.basename(asString))
+        : originals.realpathSync.native(asString);
     } catch {
       real = path.resolve(asString);
     }
@@ -58,7 +63,7 @@ function watchReads(): void {
   };
   const wrap = <F extends (...args: never[]) => unknown>(name: keyof typeof originals, original: F): F =>
     ((...args: Parameters<F>) => {
-      if (leadsOutside(args[0])) readsOutside.push(`${name}(${String(args[0])})`);
+      if (leadsOutside(args[0], args[1])) readsOutside.push(`${name}(${String(args[0])})`);
       return original(...args);
     }) as F;
   fs.openSync = wrap('openSync', originals.openSync);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleInputs } from '../src/prepare/bundle.js';
+import { bundleInputs, type Bundle } from '../src/prepare/bundle.js';
 import { PreparedBundles, type RenderOptions } from '../src/prepare/render.js';
 import { MANIFEST_INPUTS } from '../src/manifest/repo-manifests.js';
 import { RACY_WINDOW_MS } from '../src/repo/fingerprint.js';
@@ -29,22 +29,22 @@ const REPOS = ['burst', 'turn', 'batch', 'memory', 'prompt', 'metrics', 'schedul
  * fails when an input the bundle reads is left out of the cache's fingerprint.
  */
 type InputName = keyof ReturnType<typeof bundleInputs> | 'schedule' | 'agents';
-const EDITS: Record<InputName, { files: Record<string, string>; edit: (repo: string) => void; shows: (bundle: Record<string, any>) => unknown }> = {
+const EDITS: Record<InputName, { files: Record<string, string>; edit: (repo: string) => void; shows: (bundle: Bundle) => unknown }> = {
   prompt: { files: { 'agents/agent-coach.md': 'prompt v1\n' }, edit: (r) => writeFileSync(file(r, 'agents/agent-coach.md'), 'prompt v2\n'), shows: (b) => b.agent_prompt },
   memory: { files: { '.kaizen/agents/coach/memory.md': 'memory v1\n' }, edit: (r) => writeFileSync(file(r, '.kaizen/agents/coach/memory.md'), 'memory v2\n'), shows: (b) => b.memory },
   summary: {
     files: { '.kaizen/metrics/coach/summary.json': '{"executions":1}' },
     edit: (r) => writeFileSync(file(r, '.kaizen/metrics/coach/summary.json'), '{"executions":2}'),
-    shows: (b) => b.metrics_summary.executions,
+    shows: (b) => b.metrics_summary?.executions,
   },
   executions: {
     files: { '.kaizen/metrics/coach/executions.jsonl': EXECUTION },
     edit: (r) => appendFileSync(file(r, '.kaizen/metrics/coach/executions.jsonl'), EXECUTION.replace('01-01', '01-08')),
-    shows: (b) => b.metrics_summary.executions,
+    shows: (b) => b.metrics_summary?.executions,
   },
-  scope: { files: { 'SCOPE.md': 'scope v1\n' }, edit: (r) => writeFileSync(file(r, 'SCOPE.md'), 'scope v2\n'), shows: (b) => b.pointer_contents.scope.text },
-  todo: { files: { 'TODO.md': 'todo v1\n' }, edit: (r) => writeFileSync(file(r, 'TODO.md'), 'todo v2\n'), shows: (b) => b.pointer_contents.todo.text },
-  schedule: { files: { '.kaizen/schedule.yml': MANIFEST }, edit: (r) => writeFileSync(file(r, '.kaizen/schedule.yml'), MANIFEST.replace('0 9', '0 7')), shows: (b) => b.schedule.cron },
+  scope: { files: { 'SCOPE.md': 'scope v1\n' }, edit: (r) => writeFileSync(file(r, 'SCOPE.md'), 'scope v2\n'), shows: (b) => b.pointer_contents?.scope?.text },
+  todo: { files: { 'TODO.md': 'todo v1\n' }, edit: (r) => writeFileSync(file(r, 'TODO.md'), 'todo v2\n'), shows: (b) => b.pointer_contents?.todo?.text },
+  schedule: { files: { '.kaizen/schedule.yml': MANIFEST }, edit: (r) => writeFileSync(file(r, '.kaizen/schedule.yml'), MANIFEST.replace('0 9', '0 7')), shows: (b) => b.schedule?.cron },
   agents: {
     // The manifest names an agent the repo does not install yet, so it is invalid until it does.
     files: { '.kaizen/schedule.yml': `${MANIFEST}  extra: { cadence: weekly }\n`, 'agents/README.md': 'prompts\n' },
@@ -181,13 +181,13 @@ describe('the prepare cache', () => {
       const counts = await cacheCounts();
       const cached = await app.inject(url(name));
       expect((await cacheCounts()).hit, `${name} is cached`).toBe(counts.hit + 1);
-      before[name] = shows(cached.json());
+      before[name] = shows(cached.json<Bundle>());
     }
     for (const [name, { edit }] of Object.entries(EDITS)) edit(inputRepo(name));
     // Old enough to be trusted again, so only the fingerprint can notice the change.
     await new Promise((resolve) => setTimeout(resolve, RACY_WINDOW_MS + 100));
     for (const [name, { shows }] of Object.entries(EDITS)) {
-      const after = shows((await app.inject(url(name))).json());
+      const after = shows((await app.inject(url(name))).json<Bundle>());
       expect(after, `an edit to the ${name} input is seen`).not.toEqual(before[name]);
     }
   });

@@ -108,7 +108,8 @@ describe('RepoView (core)', () => {
     renameSync(real, moved);
     symlinkSync(outside.dir, real);
     try {
-      expect(() => RepoView.open(real, (p) => p.startsWith(fleet.dir))).toThrow(expect.objectContaining({ code: 'path_outside_roots' }));
+      // The root is opened O_NOFOLLOW by its real path: the link is refused without opening what it points to.
+      expect(() => RepoView.open(real, (p) => p.startsWith(fleet.dir))).toThrow(expect.objectContaining({ code: 'repo_not_found' }));
       expect(() => RepoView.open(real)).toThrow(ServiceError);
     } finally {
       renameSync(real, `${real}-link`);

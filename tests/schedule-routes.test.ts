@@ -2,9 +2,10 @@ import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'no
 import path from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/http/app.js';
 import type { Diagnostic } from '../src/manifest/types.js';
 import { packageRoot } from '../src/shared/package-root.js';
-import { VALID_MANIFEST, tempFleet, testApp, type TempDir } from './helpers/fleet.js';
+import { VALID_MANIFEST, tempFleet, testApp, testConfig, type TempDir } from './helpers/fleet.js';
 
 const INSTALL = packageRoot();
 
@@ -334,12 +335,29 @@ describe('POST /v1/schedule/init', () => {
       expect(res.body).not.toContain(fleet.dir);
     });
 
-    it('a forced 500 (the manifest path is a directory) answers a generic problem without internals', async () => {
+    it('409 kaizen_dir_conflict when the manifest path is a directory, and nothing is left behind', async () => {
       const res = await init({ target: 'manifest-dir', force: true });
-      const body = expectProblem(res, 500, 'internal_error');
+      const body = expectProblem(res, 409, 'kaizen_dir_conflict');
+      expect(body.detail).toBe('.kaizen/schedule.yml is a directory; remove or rename it first.');
       expect(res.body).not.toContain(fleet.dir);
-      expect(res.body).not.toMatch(/ENOTDIR|EEXIST|mkdir/);
-      expect(body.detail).toMatch(/request id/);
+      expect(readdirSync(path.join(fleet.dir, 'manifest-dir', '.kaizen')).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    });
+
+    it('an unexpected failure is a generic 500 without internals', async () => {
+      const app = await buildApp(testConfig({ KAIZEN_REPO_ROOTS: fleet.dir }), { logger: false });
+      app.get('/v1/test-failure', () => {
+        throw new Error(`ENOTDIR: not a directory, mkdir '${fleet.dir}/x'`);
+      });
+      await app.ready();
+      try {
+        const res = await app.inject('/v1/test-failure');
+        const body = expectProblem(res, 500, 'internal_error');
+        expect(res.body).not.toContain(fleet.dir);
+        expect(res.body).not.toMatch(/ENOTDIR|EEXIST|mkdir/);
+        expect(body.detail).toMatch(/request id/);
+      } finally {
+        await app.close();
+      }
     });
   });
 });

@@ -35,10 +35,14 @@ export function writeScaffold(repo: RepoRef, timezone: string, force: boolean): 
 
   let exists = false;
   try {
-    lstatSync(at(MANIFEST_NAME));
     exists = true;
+    if (lstatSync(at(MANIFEST_NAME)).isDirectory()) {
+      throw new ServiceError('kaizen_dir_conflict', 409, 'Cannot write the manifest', `${SCHEDULE_RELATIVE_PATH} is a directory; remove or rename it first.`);
+    }
   } catch (err) {
+    if (err instanceof ServiceError) throw err;
     if (errnoOf(err) !== 'ENOENT') throw changed(err);
+    exists = false;
   }
   if (exists && !force) throw alreadyExists();
 

@@ -103,7 +103,7 @@ export class RepoView {
   static open(realRoot: string, within?: (real: string) => boolean, now = Date.now()): RepoView {
     let fd: number;
     try {
-      fd = openSync(realRoot, constants.O_RDONLY | constants.O_DIRECTORY);
+      fd = openSync(realRoot, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
     } catch {
       throw repoChanged();
     }

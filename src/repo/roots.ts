@@ -99,11 +99,21 @@ export class RepoRoots {
     const underARoot = [...this.roots, ...this.configured].some((root) => isInside(lexical, root));
     if (!underARoot) throw pathOutsideRoots();
 
-    // Open, then ask the kernel where the opened directory really is: what is
-    // checked is the object later used, not a path that can change meanwhile.
+    // realpath says where the path leads without opening anything, so a link
+    // out of the roots is refused before anything outside is touched. The
+    // directory is then opened by that real path and the kernel asked where
+    // the opened directory really is: a swap between the two is caught, and
+    // what is checked is the object later used.
+    let resolved: string;
+    try {
+      resolved = realpathSync.native(lexical);
+    } catch {
+      throw this.unopenable(lexical, target, undefined);
+    }
+    if (!this.contains(resolved)) throw pathOutsideRoots();
     let fd: number;
     try {
-      fd = openSync(lexical, constants.O_RDONLY | constants.O_DIRECTORY);
+      fd = openSync(resolved, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
     } catch (err) {
       throw this.unopenable(lexical, target, errnoOf(err));
     }
