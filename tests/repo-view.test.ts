@@ -78,25 +78,32 @@ describe('RepoView (core)', () => {
     }
   });
 
-  it('opens each object once per view: the fingerprint and the read see the same file', () => {
+  it('a file replaced between the look and the read is read anew, and that view is never cached', () => {
+    const scope = (name: string) => path.join(fleet.dir, 'links', 'docs', name);
+    const replace = (text: string) => {
+      writeFileSync(scope('scope.new'), text);
+      renameSync(scope('scope.new'), scope('scope.md'));
+    };
+    const inputs = [{ relative: 'SCOPE.md', kind: 'file' as const }];
     const v = view('links');
     try {
       const first = v.open('SCOPE.md', 'file');
-      const signature = v.fingerprint([{ relative: 'SCOPE.md', kind: 'file' }]);
       expect(v.open('SCOPE.md', 'file')).toBe(first);
-      // A rename over the file after it was opened changes neither what this view reads nor its signature.
-      writeFileSync(path.join(fleet.dir, 'links', 'docs', 'scope.new'), 'replaced\n');
-      renameSync(path.join(fleet.dir, 'links', 'docs', 'scope.new'), path.join(fleet.dir, 'links', 'docs', 'scope.md'));
-      expect(v.read('SCOPE.md', 1024)).toMatchObject({ text: 'scope in docs\n' });
-      expect(v.fingerprint([{ relative: 'SCOPE.md', kind: 'file' }])).toBe(signature);
+      replace('replaced\n');
+      // What is read was opened now, O_NOFOLLOW inside the view: the new file, not the one looked at.
+      expect(v.read('SCOPE.md', 1024)).toMatchObject({ text: 'replaced\n' });
+      expect(v.fingerprint(inputs)).toBeUndefined();
+      // Once open, the view keeps reading that same file.
+      replace('again\n');
+      expect(v.read('SCOPE.md', 1024)).toMatchObject({ text: 'replaced\n' });
     } finally {
       v.close();
     }
-    // A new view sees the new file (and, being fresh, does not trust it for caching yet).
     const w = view('links');
     try {
-      expect(w.read('SCOPE.md', 1024)).toMatchObject({ text: 'replaced\n' });
-      expect(w.fingerprint([{ relative: 'SCOPE.md', kind: 'file' }])).toBeUndefined();
+      expect(w.read('SCOPE.md', 1024)).toMatchObject({ text: 'again\n' });
+      // fresh, so not trusted for caching yet
+      expect(w.fingerprint(inputs)).toBeUndefined();
     } finally {
       w.close();
     }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Static } from 'typebox';
 import { StringEnum } from '../shared/schema-check.js';
 import { isValidAgentName } from '../manifest/types.js';
-import { RepoView, inRepo, withRepoView, type InputSpec, type RepoRef } from '../repo/files.js';
+import { RepoView, inRepo, type InputSpec, type RepoRef } from '../repo/files.js';
 
 /** Where a prompt comes from: packaged with the service, or installed in the repo. */
 export const AgentSourceSchema = StringEnum(['packaged', 'installed']);
@@ -51,16 +51,25 @@ export class AgentRegistry {
   private readonly packagedFiles: Map<string, string>;
   /** Real path: prompt reads are confined to it like repo reads are to a repo. */
   readonly packagedDir: string;
+  /**
+   * The packaged directory, opened and verified once: it ships with the
+   * service, and a descriptor kept open saves an open and a /proc lookup on
+   * every prepare batch. Held for the life of the process.
+   */
+  private readonly packagedFd: number;
 
   /** The packaged directory is listed once: it ships with the service. */
   constructor(packagedDir: string) {
     this.packagedDir = realpathSync(path.resolve(packagedDir));
-    this.packagedFiles = withRepoView(this.packagedDir, (view) => promptFiles(view.list('')));
+    const view = RepoView.open(this.packagedDir);
+    this.packagedFd = view.detachRoot();
+    this.packagedFiles = promptFiles(view.list(''));
+    view.close();
   }
 
-  /** A view of the packaged prompts; the caller closes it. */
+  /** A view of the packaged prompts; the caller closes it (the directory itself stays open). */
   openPackaged(): RepoView {
-    return RepoView.open(this.packagedDir);
+    return RepoView.over(this.packagedDir, this.packagedFd);
   }
 
   private installedFiles(repo: RepoView): Map<string, string> {
@@ -101,7 +110,17 @@ export class AgentRegistry {
     }
     if (!this.packagedFiles.has(name)) return undefined;
     const read = (view: RepoView) => view.read(promptFile(name), MAX_PROMPT_BYTES);
-    const file = packaged ? read(packaged) : withRepoView(this.packagedDir, read);
+    let file;
+    if (packaged) {
+      file = read(packaged);
+    } else {
+      const view = this.openPackaged();
+      try {
+        file = read(view);
+      } finally {
+        view.close();
+      }
+    }
     if (file.status !== 'ok') return undefined;
     return { name, source: 'packaged', text: file.text, bytes: file.bytes, path: file.path };
   }

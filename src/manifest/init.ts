@@ -98,7 +98,7 @@ function kaizenDir(repo: RepoView): number {
     dir = repo.open(KAIZEN_DIR, 'dir');
   }
   if (dir.status === 'outside' || dir.status === 'hard_link') throw pathOutsideRoots('.kaizen directory');
-  if (dir.status !== 'ok') throw kaizenConflict();
+  if (dir.status !== 'ok' || dir.fd === undefined) throw kaizenConflict();
   // The view's descriptor was opened O_DIRECTORY|O_NOFOLLOW; check it is one anyway.
   if (!fstatSync(dir.fd).isDirectory()) throw kaizenConflict();
   return dir.fd;

@@ -1,4 +1,4 @@
-import { constants, fstatSync, openSync, readSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
+import { constants, fstatSync, lstatSync, openSync, readSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { ServiceError, pathOutsideRoots } from '../shared/errors.js';
 import { childPath, closeQuietly, errnoOf, fdPath, identityOf, isInside, realLocation } from './fd.js';
@@ -30,8 +30,12 @@ export type RepoFile =
   | Unusable
   | { status: 'too_large'; path: string; bytes: number; limit: number };
 
-/** An object opened inside the view, or why there is none. */
-export type Opened = ({ status: 'ok'; path: string; fd: number; stat: Stats } | Unusable) & {
+/**
+ * An object found inside the view, or why there is none. Directories are
+ * open (`fd`); a file is found by an lstat relative to its verified parent
+ * and opened only when read (see `read`).
+ */
+export type Opened = ({ status: 'ok'; path: string; fd?: number; stat: Stats } | Unusable) & {
   /** Identities of every directory walked and of the object itself (or a marker): the fingerprint's part. */
   readonly trail: string;
   /** Some object on the way changed within the racy window. */
@@ -50,6 +54,12 @@ interface DirNode {
 export interface InputSpec {
   relative: string;
   kind: 'file' | 'dir';
+}
+
+interface FileHandle {
+  parentFd: number;
+  name: string;
+  fd?: number;
 }
 
 const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
@@ -79,6 +89,7 @@ export class RepoView {
   private readonly opened: number[] = [];
   private readonly dirs = new Map<string, DirNode>();
   private readonly entries = new Map<string, Opened>();
+  private readonly files = new WeakMap<Opened, FileHandle>();
   private readonly rootNode: DirNode;
   /** Something changed under us in an unexpected way: nothing from this view may be cached. */
   private unstable = false;
@@ -88,8 +99,9 @@ export class RepoView {
     readonly root: string,
     rootFd: number,
     private readonly now: number,
+    ownsRoot = true,
   ) {
-    this.opened.push(rootFd);
+    if (ownsRoot) this.opened.push(rootFd);
     const stat = fstatSync(rootFd);
     this.rootNode = { fd: rootFd, rel: '', sig: identityOf(stat), racy: this.isRacy(stat) };
   }
@@ -118,9 +130,25 @@ export class RepoView {
     }
   }
 
+  /**
+   * A view over a directory descriptor the caller keeps open and verified
+   * (the packaged prompts, opened once at start-up); `close` leaves it open.
+   */
+  static over(realRoot: string, rootFd: number, now = Date.now()): RepoView {
+    return new RepoView(realRoot, rootFd, now, false);
+  }
+
   /** Descriptor of the root directory (for writes relative to it). */
   get rootFd(): number {
     return this.rootNode.fd;
+  }
+
+  /** Hands the root descriptor to the caller, who keeps it open (see `over`). */
+  detachRoot(): number {
+    const fd = this.rootNode.fd;
+    const at = this.opened.indexOf(fd);
+    if (at >= 0) this.opened.splice(at, 1);
+    return fd;
   }
 
   close(): void {
@@ -155,7 +183,9 @@ export class RepoView {
   read(relative: string, limit: number, truncate = false): RepoFile {
     const file = this.open(relative, 'file');
     if (file.status !== 'ok') return { status: file.status, path: file.path };
-    const { fd, stat } = file;
+    const fd = this.openFile(file);
+    if (fd === undefined) return { status: 'missing', path: file.path };
+    const { stat } = file;
     if (stat.size > limit && !truncate) return { status: 'too_large', path: file.path, bytes: stat.size, limit };
     // Read at most limit + 1 bytes: a file that grew after fstat is still caught.
     const buffer = Buffer.allocUnsafe(Math.min(stat.size, limit) + 1);
@@ -184,10 +214,45 @@ export class RepoView {
     };
   }
 
+  /**
+   * Opens the file `file` was found as, relative to the same verified parent
+   * and with O_NOFOLLOW, and checks by fstat that it is the object the lstat
+   * saw: otherwise the file was replaced in between, and what is read (still
+   * a regular file inside the view) must not be cached under the earlier
+   * signature, so the view is marked unstable.
+   */
+  private openFile(file: Opened & { status: 'ok' }): number | undefined {
+    const handle = this.files.get(file);
+    if (!handle) return undefined;
+    if (handle.fd !== undefined) return handle.fd;
+    let fd: number;
+    try {
+      fd = openSync(childPath(handle.parentFd, handle.name), FILE_FLAGS);
+    } catch {
+      this.unstable = true;
+      return undefined;
+    }
+    this.opened.push(fd);
+    let stat: Stats;
+    try {
+      stat = fstatSync(fd);
+    } catch {
+      this.unstable = true;
+      return undefined;
+    }
+    if (!stat.isFile() || stat.nlink > 1) {
+      this.unstable = true;
+      return undefined;
+    }
+    if (identityOf(stat) !== identityOf(file.stat)) this.unstable = true;
+    handle.fd = fd;
+    return fd;
+  }
+
   /** Names in the directory at `relative` (empty when it is unusable). */
   list(relative: string): string[] {
     const dir = this.open(relative, 'dir');
-    if (dir.status !== 'ok') return [];
+    if (dir.status !== 'ok' || dir.fd === undefined) return [];
     try {
       return readdirSync(fdPath(dir.fd));
     } catch {
@@ -244,18 +309,26 @@ export class RepoView {
         continue;
       }
 
-      let fd: number;
+      // A file is looked at with lstat (no open: a FIFO or a device is never
+      // opened, a missing file costs one call) and opened when read; a
+      // directory is opened, since the walk goes on through its descriptor.
+      let fd: number | undefined;
+      let stat: Stats | undefined;
+      let code: string | undefined;
       try {
-        fd = openSync(childPath(parent.fd, name), wantFile ? FILE_FLAGS : DIR_FLAGS);
+        if (wantFile) stat = lstatSync(childPath(parent.fd, name));
+        else fd = openSync(childPath(parent.fd, name), DIR_FLAGS);
       } catch (err) {
-        const code = errnoOf(err);
+        code = errnoOf(err) ?? 'EIO';
+      }
+      const isLink = stat?.isSymbolicLink() === true || code === 'ELOOP' || code === 'ENOTDIR';
+      if (code !== undefined && !isLink) {
         if (code === 'ENOENT') return refuse('missing');
-        if (code === 'ENXIO') return refuse('not_a_file'); // a socket
-        if (code !== 'ELOOP' && code !== 'ENOTDIR') {
-          this.unstable = true;
-          return refuse('missing');
-        }
-        // ELOOP (a file wanted) or ENOTDIR (a directory wanted): a symlink, or not a directory.
+        this.unstable = true;
+        return refuse('missing');
+      }
+      if (isLink) {
+        // ENOTDIR on a directory open: a symlink, or not a directory at all.
         let target: string;
         try {
           target = readlinkSync(childPath(parent.fd, name));
@@ -274,26 +347,29 @@ export class RepoView {
         }
         continue;
       }
-      this.opened.push(fd);
-      let stat: Stats;
-      try {
-        stat = fstatSync(fd);
-      } catch {
-        this.unstable = true;
-        return refuse('missing');
+      if (fd !== undefined) {
+        this.opened.push(fd);
+        try {
+          stat = fstatSync(fd);
+        } catch {
+          this.unstable = true;
+          return refuse('missing');
+        }
       }
-      const sig = identityOf(stat);
+      const sig = identityOf(stat!);
       trail += `|${sig}`;
-      racy ||= this.isRacy(stat);
+      racy ||= this.isRacy(stat!);
       if (!wantFile) {
-        const node: DirNode = { fd, rel, sig, racy: this.isRacy(stat) };
+        const node: DirNode = { fd: fd!, rel, sig, racy: this.isRacy(stat!) };
         this.dirs.set(rel, node);
         chain.push(node);
         continue;
       }
-      if (!stat.isFile()) return refuse('not_a_file');
-      if (stat.nlink > 1) return refuse('hard_link');
-      return { status: 'ok', path: lexical, fd, stat, trail, racy };
+      if (!stat!.isFile()) return refuse('not_a_file');
+      if (stat!.nlink > 1) return refuse('hard_link');
+      const found: Opened = { status: 'ok', path: lexical, stat: stat!, trail, racy };
+      this.files.set(found, { parentFd: parent.fd, name });
+      return found;
     }
     if (kind === 'file') return refuse('not_a_file');
     const dir = chain[chain.length - 1]!;
