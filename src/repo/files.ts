@@ -68,7 +68,7 @@ const FILE_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBL
 /** Symlinks followed per lookup, as the kernel's own limit. */
 const MAX_LINKS = 40;
 
-const split = (p: string): string[] => p.split(/[\\/]+/).filter((s) => s !== '' && s !== '.');
+const split = (p: string): string[] => p.split(/\/+/).filter((s) => s !== '' && s !== '.');
 
 /**
  * A repo directory opened once, through which every read (and the scaffold
@@ -80,10 +80,12 @@ const split = (p: string): string[] => p.split(/[\\/]+/).filter((s) => s !== '' 
  * the view: one whose target leaves the root is `outside`, decided from the
  * link text alone, so nothing outside is ever looked up.
  *
- * Every object opened is fstat'ed; `fingerprint` joins those identities, so a
- * cache entry built from a view's reads is keyed by exactly the objects read.
- * Descriptors stay open until `close()`; opened paths are memoised, so a file
- * fingerprinted and then read is the same open file.
+ * Every directory walked is opened and fstat'ed; a file is lstat'ed relative
+ * to its verified parent and opened only when read (then checked to be the
+ * object the lstat saw). `fingerprint` joins those identities, so a cache
+ * entry built from a view's reads is keyed by exactly the objects read.
+ * Descriptors stay open until `close()`; lookups are memoised, so what is
+ * fingerprinted and what is read come from the same descriptors.
  */
 export class RepoView {
   private readonly opened: number[] = [];
