@@ -317,9 +317,16 @@ export class RepoView {
       let fd: number | undefined;
       let stat: Stats | undefined;
       let code: string | undefined;
+      // A file: throwIfNoEntry spares an absent one (no TODO.md) the cost of
+      // an exception, most of a failed call's. A directory is opened straight
+      // away: most exist, and an lstat first would cost more than it saves.
       try {
-        if (wantFile) stat = lstatSync(childPath(parent.fd, name));
-        else fd = openSync(childPath(parent.fd, name), DIR_FLAGS);
+        if (wantFile) {
+          stat = lstatSync(childPath(parent.fd, name), { throwIfNoEntry: false });
+          if (stat === undefined) return refuse('missing');
+        } else {
+          fd = openSync(childPath(parent.fd, name), DIR_FLAGS);
+        }
       } catch (err) {
         code = errnoOf(err) ?? 'EIO';
       }

@@ -1,8 +1,8 @@
-import { constants, lstatSync, openSync, readlinkSync, realpathSync } from 'node:fs';
+import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { ServiceError, pathOutsideRoots } from '../shared/errors.js';
 import { RepoView } from './files.js';
-import { assertDescriptorPaths, closeQuietly, errnoOf, isInside, realLocation } from './fd.js';
+import { assertDescriptorPaths, isInside } from './fd.js';
 
 export { isInside };
 
@@ -100,30 +100,15 @@ export class RepoRoots {
     if (!underARoot) throw pathOutsideRoots();
 
     // realpath says where the path leads without opening anything, so a link
-    // out of the roots is refused before anything outside is touched. The
-    // directory is then opened by that real path and the kernel asked where
-    // the opened directory really is: a swap between the two is caught, and
-    // what is checked is the object later used.
-    let resolved: string;
-    try {
-      resolved = realpathSync.native(lexical);
-    } catch {
-      throw this.unopenable(lexical, target, undefined);
-    }
-    if (!this.contains(resolved)) throw pathOutsideRoots();
-    let fd: number;
-    try {
-      fd = openSync(resolved, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
-    } catch (err) {
-      throw this.unopenable(lexical, target, errnoOf(err));
-    }
+    // out of the roots is refused before anything outside is touched. This
+    // is only the check that picks the answer: every use opens the real path
+    // through RepoView.open, which verifies the opened descriptor is still
+    // that directory, so a swap after this check is caught where it matters.
     let real: string;
     try {
-      real = realLocation(fd);
+      real = realpathSync.native(lexical);
     } catch {
       throw this.unopenable(lexical, target, undefined);
-    } finally {
-      closeQuietly(fd);
     }
     // A symlink on the way may still lead out of the roots.
     if (!this.contains(real)) throw pathOutsideRoots();
@@ -132,6 +117,14 @@ export class RepoRoots {
     if (this.roots.includes(real)) {
       throw new ServiceError('invalid_target', 400, 'Invalid target', 'target names a repo root itself; name a repository inside it.');
     }
+    // lstat, guarded: the real path holds no links, and a race here is a 404, not a 500.
+    let isDirectory = false;
+    try {
+      isDirectory = lstatSync(real).isDirectory();
+    } catch {
+      // gone meanwhile
+    }
+    if (!isDirectory) throw this.unopenable(lexical, target, 'ENOTDIR');
     return real;
   }
 
