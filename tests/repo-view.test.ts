@@ -132,6 +132,8 @@ describe('RepoView (core)', () => {
     expect(openFds()).toBeGreaterThan(before);
     v.close();
     expect(openFds()).toBe(before);
+    // A closed view's descriptor numbers may name other files by now: it refuses to be used.
+    expect(() => v.read('SCOPE.md', 1024)).toThrow(/after close/);
     // and through the routes, including the ones that fail
     for (const url of ['/v1/prepare/coach?target=links&include=pointers', `/v1/prepare/coach?target=hard&now=${NOW}`, '/v1/prepare/nobody?target=links', '/v1/agents?target=hard', '/v1/schedule/validation?target=links']) {
       await app.inject(url);

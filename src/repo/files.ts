@@ -95,6 +95,11 @@ export class RepoView {
   private readonly rootNode: DirNode;
   /** Something changed under us in an unexpected way: nothing from this view may be cached. */
   private unstable = false;
+  /**
+   * After close, descriptor numbers may already name other files: any use is
+   * a bug (a read after the owning batch ended) and throws rather than read.
+   */
+  private closed = false;
 
   private constructor(
     /** Real path of the root; the paths this view reports start with it. */
@@ -154,6 +159,7 @@ export class RepoView {
   }
 
   close(): void {
+    this.closed = true;
     for (const fd of this.opened.splice(0)) closeQuietly(fd);
     this.dirs.clear();
     this.entries.clear();
@@ -161,6 +167,7 @@ export class RepoView {
 
   /** The file or directory at `relative`, opened once per view. */
   open(relative: string, kind: 'file' | 'dir'): Opened {
+    if (this.closed) throw new Error('RepoView used after close');
     const key = `${kind}\u0000${relative}`;
     let entry = this.entries.get(key);
     if (!entry) {
@@ -224,6 +231,7 @@ export class RepoView {
    * signature, so the view is marked unstable.
    */
   private openFile(file: Opened & { status: 'ok' }): number | undefined {
+    if (this.closed) throw new Error('RepoView used after close');
     const handle = this.files.get(file);
     if (!handle) return undefined;
     if (handle.fd !== undefined) return handle.fd;
