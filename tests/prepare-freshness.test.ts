@@ -124,7 +124,7 @@ describe('the prepare cache', () => {
 
   it('a batch looks at the disk only after every call in it was made: one queued before an edit in the same turn sees it too', async () => {
     const services = createServices(testConfig({ KAIZEN_REPO_ROOTS: fleet.dir }));
-    const bundles = new PreparedBundles(services.roots, { agents: services.agents, defaults: services.defaults, manifests: services.manifests }, '');
+    const bundles = new PreparedBundles(services.roots, { agents: services.agents, defaults: services.defaults, manifests: services.manifests }, { prepareCommandTemplate: '', host: 'test-host', emit: false });
     const options: RenderOptions = { format: 'json', include: new Set() };
     const memoryOf = async (prepared: ReturnType<PreparedBundles['prepare']>) => (JSON.parse((await prepared).bundle.body.toString()) as { memory: string }).memory;
     await bundles.prepare('batch', 'coach', options);

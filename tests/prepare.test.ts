@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { appendFileSync, existsSync, lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -308,7 +309,7 @@ describe('include', () => {
     expect(res.statusCode).toBe(200);
     const { event, ...bundle } = res.json();
     expect(Object.keys(event).sort()).toEqual(
-      ['event', 'version', 'occurred_at', 'repo', 'root', 'agent', 'cadence', 'prepare_command', 'bundle', 'session_close'].sort(),
+      ['event', 'version', 'occurred_at', 'repo', 'root', 'agent', 'cadence', 'prepare_command', 'bundle', 'session_close', 'host'].sort(),
     );
     expect(Object.keys(event.bundle).sort()).toEqual(['format', 'agent_prompt_found', 'has_memory', 'has_metrics', 'pointers', 'bytes'].sort());
     expect(event).toEqual({
@@ -329,6 +330,8 @@ describe('include', () => {
         bytes: Buffer.byteLength(JSON.stringify(bundle)),
       },
       session_close: closeFor('coach'),
+      // KAIZEN_HOST_NAME, defaulting to the machine's name
+      host: os.hostname(),
     });
     // and that is the very body a request without include=event answers
     const plain = await prepare('coach', 'alpha');

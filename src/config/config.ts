@@ -33,6 +33,8 @@ const EnvSchema = Type.Object({
   KAIZEN_CRON_DAILY: Type.Optional(Type.String({ minLength: 1 })),
   KAIZEN_CRON_WEEKLY: Type.Optional(Type.String({ minLength: 1 })),
   KAIZEN_CRON_MONTHLY: Type.Optional(Type.String({ minLength: 1 })),
+  KAIZEN_NATS_URL: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+  KAIZEN_NATS_OUTBOX_SIZE: Type.Optional(Type.String({ pattern: '^[0-9]{1,7}$' })),
 });
 type Env = Static<typeof EnvSchema>;
 
@@ -64,7 +66,24 @@ export interface Config {
   shutdownDelayMs: number;
   /** Where packaged agent prompts live (not an environment variable). */
   packagedAgentsDir: string;
+  /** Event emission to NATS JetStream (SPEC section 5); absent without KAIZEN_NATS_URL. */
+  nats?: NatsConfig;
 }
+
+export interface NatsConfig {
+  /** Server URLs without credentials (safe to log and show). */
+  servers: string[];
+  /** Credentials taken from the URLs' user-info: `user:password@` or `token@`. */
+  user?: string;
+  pass?: string;
+  token?: string;
+  /** Events the outbox holds while NATS is unreachable; past it the oldest are dropped. */
+  outboxSize: number;
+}
+
+/** Default KAIZEN_NATS_OUTBOX_SIZE: a few MB of small JSON events. */
+export const DEFAULT_OUTBOX_SIZE = 10_000;
+const NATS_SCHEMES = new Set(['nats:', 'tls:']);
 
 export class ConfigError extends Error {
   constructor(readonly variable: string, message: string) {
@@ -96,7 +115,48 @@ const HUMAN_RULES: Partial<Record<keyof Env, string>> = {
   KAIZEN_RATE_LIMIT_PER_MINUTE: 'must be a whole number (0 turns the limit off)',
   KAIZEN_MAX_EVENT_LOOP_DELAY_MS: 'must be a whole number of milliseconds (0 turns load shedding off)',
   KAIZEN_SHUTDOWN_DELAY_MS: 'must be a whole number of milliseconds',
+  KAIZEN_NATS_OUTBOX_SIZE: 'must be a whole number of events (1 or more)',
 };
+
+/**
+ * KAIZEN_NATS_URL: comma-separated `nats://` or `tls://` URLs. Credentials may
+ * ride in the user-info and are split off, so the URLs can be logged; every
+ * URL that carries some must carry the same.
+ */
+function parseNatsUrls(value: string, outboxSize: number): NatsConfig {
+  const servers: string[] = [];
+  let credentials: string | undefined;
+  for (const item of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+    let url: URL;
+    try {
+      url = new URL(item);
+    } catch {
+      throw new ConfigError('KAIZEN_NATS_URL', `${JSON.stringify(redactUserInfo(item))} is not a valid URL`);
+    }
+    if (!NATS_SCHEMES.has(url.protocol) || !url.hostname) {
+      throw new ConfigError('KAIZEN_NATS_URL', `${JSON.stringify(redactUserInfo(item))} must be a nats:// or tls:// URL with a host`);
+    }
+    if ((url.pathname && url.pathname !== '/') || url.search || url.hash) {
+      throw new ConfigError('KAIZEN_NATS_URL', `${JSON.stringify(redactUserInfo(item))} must be a plain server URL, without path, query or fragment`);
+    }
+    const userInfo = url.username || url.password ? `${url.username}:${url.password}` : undefined;
+    if (userInfo !== undefined) {
+      if (credentials !== undefined && credentials !== userInfo) throw new ConfigError('KAIZEN_NATS_URL', 'the URLs carry different credentials');
+      credentials = userInfo;
+    }
+    servers.push(`${url.protocol}//${url.host}`);
+  }
+  if (servers.length === 0) throw new ConfigError('KAIZEN_NATS_URL', 'names no server');
+  const nats: NatsConfig = { servers, outboxSize };
+  if (credentials !== undefined) {
+    const [user = '', pass = ''] = credentials.split(':').map(decodeURIComponent);
+    if (pass === '') nats.token = user;
+    else Object.assign(nats, { user, pass });
+  }
+  return nats;
+}
+
+const redactUserInfo = (text: string): string => text.replace(/\/\/[^/@]*@/, '//***@');
 
 function parseBoolean(value: string | undefined): boolean {
   return value !== undefined && /^(true|1|yes|on)$/i.test(value);
@@ -117,7 +177,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const firstError = compileCheck(EnvSchema).problems(raw)[0];
   if (firstError) {
     const variable = firstError.path.replace(/^\//, '') as keyof Env;
-    throw new ConfigError(variable, `${HUMAN_RULES[variable] ?? firstError.message} (got ${JSON.stringify(raw[variable])})`);
+    // Values that may hold credentials are never echoed.
+    const got = variable === 'KAIZEN_NATS_URL' ? '' : ` (got ${JSON.stringify(raw[variable])})`;
+    throw new ConfigError(variable, `${HUMAN_RULES[variable] ?? firstError.message}${got}`);
   }
   const e = raw as Env;
 
@@ -178,6 +240,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('KAIZEN_API_TOKENS', 'every token must be at least 16 characters long');
   }
 
+  const outboxSize = e.KAIZEN_NATS_OUTBOX_SIZE === undefined ? DEFAULT_OUTBOX_SIZE : Number(e.KAIZEN_NATS_OUTBOX_SIZE);
+  if (outboxSize < 1) throw new ConfigError('KAIZEN_NATS_OUTBOX_SIZE', `${HUMAN_RULES.KAIZEN_NATS_OUTBOX_SIZE} (got ${JSON.stringify(e.KAIZEN_NATS_OUTBOX_SIZE)})`);
+
   return {
     host: e.HOST ?? '127.0.0.1',
     port,
@@ -198,5 +263,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxEventLoopDelayMs: Number(e.KAIZEN_MAX_EVENT_LOOP_DELAY_MS ?? 1000),
     shutdownDelayMs: Number(e.KAIZEN_SHUTDOWN_DELAY_MS ?? DEFAULT_SHUTDOWN_DELAY_MS),
     packagedAgentsDir: path.join(packageRoot(), 'agents'),
+    ...(e.KAIZEN_NATS_URL ? { nats: parseNatsUrls(e.KAIZEN_NATS_URL, outboxSize) } : {}),
   };
 }

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config/config.js';
+import { startEventEmission, type EventEmission } from '../events/emission.js';
+import { FLUSH_DEADLINE_MS } from '../events/types.js';
 import { createServices, type Services } from '../services.js';
 import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin, frameworkErrors } from './plugins/errors.js';
@@ -56,6 +58,22 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.addHook('onClose', async () => {
     await services.roster.close?.();
   });
+  // Events (SPEC 5) only with KAIZEN_NATS_URL: the NATS client is imported then, not otherwise.
+  const events: EventEmission | undefined = config.nats
+    ? await startEventEmission(config.nats, {
+        clientName: `kaizen-schedule@${config.hostName}`,
+        log: app.log.child({ component: 'events' }),
+        observer: (depth) => services.metrics.eventCounters(depth),
+      })
+    : undefined;
+  if (events) {
+    // onClose runs once in-flight requests are answered, so their events are in the outbox.
+    app.addHook('onClose', async () => {
+      const { unsent } = await events.close(FLUSH_DEADLINE_MS);
+      if (unsent > 0) app.log.warn({ unsent }, 'events not sent before shutdown');
+      else app.log.info('event outbox flushed');
+    });
+  }
 
   // Per-request hooks are callback-style: an async hook costs a promise and a
   // microtask hop on every request, which shows at prepare-burst rates.
@@ -78,11 +96,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(authPlugin, { tokens: config.apiTokens });
   const { roster } = services;
   const extraChecks: ReadinessCheck[] = roster.readiness ? [{ name: 'state_hub', run: () => roster.readiness!() }] : [];
+  if (events) extraChecks.push({ name: 'nats', required: false, run: async () => events.readiness() });
   await app.register(rootRoutes);
   await app.register(healthRoutes, { services, extraChecks, draining: () => app.draining() });
   await app.register(agentRoutes, { services });
   await app.register(scheduleRoutes, { services });
-  await app.register(prepareRoutes, { services });
+  await app.register(prepareRoutes, { services, ...(events ? { events } : {}) });
   await app.register(discoverRoutes, { services });
   return app;
 }

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * The service's Prometheus metrics, one registry per service instance (tests
@@ -84,5 +84,25 @@ export class ServiceMetrics {
 
   hubCall(outcome: string): void {
     this.hubCalls.inc({ outcome });
+  }
+
+  /**
+   * Registers the event-emission series (only when KAIZEN_NATS_URL is set, so
+   * a service without NATS exposes none) and returns what the outbox counts with.
+   */
+  eventCounters(depth: () => number): { published(n: number): void; failed(n: number): void; dropped(n: number): void } {
+    const registers = [this.registry];
+    const published = new Counter({ name: 'kaizen_events_published_total', help: 'kaizen.schedule.prepared events JetStream acknowledged (a duplicate run id included).', registers });
+    const failed = new Counter({ name: 'kaizen_events_failed_total', help: 'Event publish attempts that failed; the event stays in the outbox and is retried.', registers });
+    const dropped = new Counter({ name: 'kaizen_events_dropped_total', help: 'Events dropped, oldest first, because the outbox was full.', registers });
+    new Gauge({
+      name: 'kaizen_events_outbox_depth',
+      help: 'Events waiting in the outbox or in flight.',
+      registers,
+      collect() {
+        this.set(depth());
+      },
+    });
+    return { published: (n) => published.inc(n), failed: (n) => failed.inc(n), dropped: (n) => dropped.inc(n) };
   }
 }

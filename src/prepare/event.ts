@@ -26,6 +26,8 @@ export interface PreparedEvent {
   run_id?: string;
   /** Fire time of that run, ISO-8601 with the entry zone's offset. */
   scheduled_for?: string;
+  /** The service's KAIZEN_HOST_NAME, so events from many runner hosts in one stream can be told apart. */
+  host?: string;
 }
 
 export interface EventContext {
@@ -36,6 +38,8 @@ export interface EventContext {
   prepareCommandTemplate: string;
   /** Fleet slug of the repo (as discover reports it); defaults to the bundle's project name. */
   repo?: string;
+  /** The host name the service resolves `host_paths` with. */
+  host?: string;
 }
 
 export function buildPreparedEvent(bundle: Bundle, ctx: EventContext): PreparedEvent {
@@ -58,5 +62,11 @@ export function buildPreparedEvent(bundle: Bundle, ctx: EventContext): PreparedE
     },
     session_close: bundle.session_close,
     ...(bundle.run ? { run_id: bundle.run.run_id, scheduled_for: bundle.run.scheduled_for } : {}),
+    ...(ctx.host !== undefined ? { host: ctx.host } : {}),
   };
+}
+
+/** The same event, occurring at another instant (a cached bundle served again). */
+export function reissueEvent<T extends PreparedEvent>(event: T, occurredAt: Date): T {
+  return { ...event, occurred_at: occurredAt.toISOString().replace(/\.\d{3}Z$/, 'Z') };
 }

@@ -3,7 +3,7 @@ import { FingerprintCache } from '../repo/fingerprint.js';
 import type { RepoRoots } from '../repo/roots.js';
 import { TurnBatch } from '../shared/turn-batch.js';
 import { buildBundle, bundleFingerprint, type BundleSources, type BundleViews } from './bundle.js';
-import { buildPreparedEvent, type BundleFormat } from './event.js';
+import { buildPreparedEvent, reissueEvent, type BundleFormat, type PreparedEvent } from './event.js';
 import { renderMarkdown } from './markdown.js';
 import type { RunClaim } from './run.js';
 
@@ -17,6 +17,8 @@ export interface RenderedBundle {
   etag: string;
   /** Epoch ms after which the body is stale even if no file changed (date or next run moved). */
   validUntil: number;
+  /** The event announcing this body, when events are emitted (its occurred_at is the render's, its repo the directory name). */
+  event?: PreparedEvent;
 }
 
 /** hit: served from the cache; miss: rendered (and kept unless a file was racy); bypass: never cacheable (explicit `now`, include=event). */
@@ -25,6 +27,16 @@ export type CacheOutcome = 'hit' | 'miss' | 'bypass';
 export interface Prepared {
   bundle: RenderedBundle;
   cache: CacheOutcome;
+  /** The kaizen.schedule.prepared event for this answer (events emitted, or include=event), occurring now. */
+  event?: PreparedEvent;
+}
+
+export interface EventOptions {
+  prepareCommandTemplate: string;
+  /** KAIZEN_HOST_NAME, carried in every event. */
+  host: string;
+  /** Build an event for every bundle, not only for include=event (KAIZEN_NATS_URL is set). */
+  emit: boolean;
 }
 
 export interface RenderOptions {
@@ -62,7 +74,7 @@ export class PreparedBundles {
   constructor(
     private readonly roots: RepoRoots,
     private readonly sources: BundleSources,
-    private readonly prepareCommandTemplate: string,
+    private readonly events: EventOptions,
   ) {}
 
   /** Resolves `target` inside the repo roots and renders the bundle, batched with this turn's other calls. */
@@ -114,9 +126,9 @@ export class PreparedBundles {
     // those same descriptors, so the entry stored under it is what was read.
     const signature = cacheable ? this.batch.memoize(`inputs\u0000${repoRoot}\u0000${agent}`, () => bundleFingerprint(views, agent)) : undefined;
     const cached = this.cache.get(key, signature);
-    if (cached && started < cached.validUntil) return { bundle: cached, cache: 'hit' };
+    if (cached && started < cached.validUntil) return this.answer(cached, 'hit', options, started);
 
-    if (signature === undefined) return { bundle: await this.build(views, agent, options, started, key, signature), cache: cacheable ? 'miss' : 'bypass' };
+    if (signature === undefined) return this.answer(await this.build(views, agent, options, started, key, signature), cacheable ? 'miss' : 'bypass', options, started);
     // Identical cacheable calls of one batch share one render, as they would
     // share its cache entry: the render may outlast the batch while a long
     // metrics history is summarised in slices.
@@ -125,7 +137,17 @@ export class PreparedBundles {
       built = true;
       return this.build(views, agent, options, started, key, signature);
     });
-    return { bundle: rendered, cache: built ? 'miss' : 'hit' };
+    return this.answer(rendered, built ? 'miss' : 'hit', options, started);
+  }
+
+  /**
+   * The answer, with its event when there is one: a body served again is
+   * announced again, occurring now, under the fleet slug this call gave.
+   */
+  private answer(rendered: RenderedBundle, cache: CacheOutcome, options: RenderOptions, started: number): Prepared {
+    if (!rendered.event) return { bundle: rendered, cache };
+    const event = cache === 'hit' ? reissueEvent(rendered.event, new Date(started)) : rendered.event;
+    return { bundle: rendered, cache, event: options.repo !== undefined && event.repo !== options.repo ? { ...event, repo: options.repo } : event };
   }
 
   private async build(views: BundleViews, agent: string, options: RenderOptions, started: number, key: string, signature: string | undefined): Promise<RenderedBundle> {
@@ -135,25 +157,31 @@ export class PreparedBundles {
       inlinePointers: options.include.has('pointers'),
       ...(options.run ? { run: options.run } : {}),
     });
-    let text: string;
-    if (options.format === 'markdown') {
-      text = renderMarkdown(bundle);
-    } else {
-      text = JSON.stringify(bundle);
-      if (options.include.has('event')) {
-        const event = buildPreparedEvent(bundle, {
-          format: 'json',
-          bytes: Buffer.byteLength(text),
-          occurredAt: now,
-          prepareCommandTemplate: this.prepareCommandTemplate,
-          ...(options.repo !== undefined ? { repo: options.repo } : {}),
-        });
-        text = JSON.stringify({ ...bundle, event });
-      }
-    }
+    let text = options.format === 'markdown' ? renderMarkdown(bundle) : JSON.stringify(bundle);
+    // The event announces the bundle as rendered (include=event embeds it in the JSON after the fact).
+    const embed = options.include.has('event');
+    const event =
+      embed || this.events.emit
+        ? buildPreparedEvent(bundle, {
+            format: options.format,
+            bytes: Buffer.byteLength(text),
+            occurredAt: now,
+            prepareCommandTemplate: this.events.prepareCommandTemplate,
+            host: this.events.host,
+            // A cached entry serves calls with any slug: it keeps the default and answer() applies the call's.
+            ...(embed && options.repo !== undefined ? { repo: options.repo } : {}),
+          })
+        : undefined;
+    if (event && embed) text = JSON.stringify({ ...bundle, event });
     const body = Buffer.from(text);
     const nextRun = bundle.schedule?.next_run ? Date.parse(bundle.schedule.next_run) : Infinity;
-    const rendered: RenderedBundle = { format: options.format, body, etag: etagOf(body), validUntil: Math.min(nextUtcMidnight(now.getTime()), nextRun) };
+    const rendered: RenderedBundle = {
+      format: options.format,
+      body,
+      etag: etagOf(body),
+      validUntil: Math.min(nextUtcMidnight(now.getTime()), nextRun),
+      ...(event ? { event } : {}),
+    };
     this.cache.set(key, signature, rendered);
     return rendered;
   }

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type TSchema } from 'typebox';
 import { assertAgentName } from '../../agents/lookup.js';
+import type { EventEmission } from '../../events/emission.js';
 import { BundleSchema } from '../../prepare/bundle-schema.js';
-import type { BundleFormat } from '../../prepare/event.js';
+import type { BundleFormat, PreparedEvent } from '../../prepare/event.js';
 import { PreparedBundles, type Include } from '../../prepare/render.js';
 import { parseRunClaim } from '../../prepare/run.js';
 import { PRINTABLE } from '../../discover/roster.js';
@@ -47,11 +48,21 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
   });
 }
 
-export const prepareRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+export const prepareRoutes: FastifyPluginAsyncTypebox<{ services: Services; events?: EventEmission }> = async (app, { services, events }) => {
   const { roots, agents, defaults, manifests, config } = services;
-  const bundles = new PreparedBundles(roots, { agents, defaults, manifests }, config.prepareCommand);
+  const bundles = new PreparedBundles(roots, { agents, defaults, manifests }, { prepareCommandTemplate: config.prepareCommand, host: config.hostName, emit: events !== undefined });
+  // The event of a 200 answer, handed to the outbox once the response is sent (it never delays the answer).
+  const pending = new WeakMap<object, PreparedEvent>();
+  const emitAfterResponse = events
+    ? (request: object, reply: { statusCode: number }, done: () => void) => {
+        const event = pending.get(request);
+        if (event && reply.statusCode === 200) events.emit(event);
+        done();
+      }
+    : undefined;
 
   app.get('/v1/prepare/:agent', {
+    ...(emitAfterResponse ? { onResponse: emitAfterResponse } : {}),
     schema: {
       tags: ['prepare'],
       summary: 'Prepare the orientation bundle for a scheduled run',
@@ -102,7 +113,7 @@ export const prepareRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
     const now = request.query.now === undefined ? undefined : parseNow(request.query.now);
     const { repo } = request.query;
     const run = parseRunClaim(request.query.run_id, request.query.scheduled_for, repo);
-    const { bundle, cache } = await bundles.prepare(request.query.target, agent, {
+    const { bundle, cache, event } = await bundles.prepare(request.query.target, agent, {
       format,
       include,
       ...(now ? { now } : {}),
@@ -110,6 +121,7 @@ export const prepareRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       ...(repo !== undefined ? { repo } : {}),
     });
     const { body, etag } = bundle;
+    if (events && event) pending.set(request, event);
 
     services.metrics.bundlePrepared(format, cache);
     reply.header('etag', etag).header('vary', 'Accept').header('cache-control', 'no-cache');

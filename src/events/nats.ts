@@ -1,0 +1,175 @@
+/**
+ * The NATS JetStream side of event emission. Loaded with a dynamic import only
+ * when KAIZEN_NATS_URL is set, so a service without it never loads the client.
+ */
+import { jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError, StorageType, type JetStreamClient } from '@nats-io/jetstream';
+import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConfig } from '../config/config.js';
+import { sleep, type OutboxSink } from './outbox.js';
+import { DUPLICATE_WINDOW_MS, PREPARED_SUBJECT, PUBLISH_TIMEOUT_MS, STREAM_NAME, STREAM_SUBJECTS, type EventLog, type OutgoingEvent } from './types.js';
+
+const RETRY_MS = { initial: 250, max: 5_000 };
+/** At shutdown, the longest wait for a pending handshake or the connection's drain. */
+const CLOSE_WAIT_MS = 1_000;
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+export interface NatsSink extends OutboxSink<OutgoingEvent> {
+  /** For /readyz: whether a connection is up, and to which server. */
+  connection(): { connected: boolean; server?: string };
+  close(): Promise<void>;
+}
+
+/**
+ * Connects in the background (the first connection is retried with backoff;
+ * after that the client reconnects by itself, forever), makes sure the stream
+ * exists after every (re)connect, and publishes with the run id as
+ * `Nats-Msg-Id` so the stream stores one event per run.
+ */
+export function createNatsSink(config: NatsConfig, clientName: string, log: EventLog): NatsSink {
+  let nc: NatsConnection | undefined;
+  let js: JetStreamClient | undefined;
+  let connected = false;
+  let streamReady = false;
+  let server: string | undefined;
+  let stopped = false;
+  const stop = new AbortController();
+  /** Wakes ready() callers when the connection comes back. */
+  let wake: (() => void) | undefined;
+  let woken = new Promise<void>((resolve) => (wake = resolve));
+  const signalChange = () => {
+    wake?.();
+    woken = new Promise<void>((resolve) => (wake = resolve));
+  };
+
+  const auth = config.token !== undefined ? { token: config.token } : config.user !== undefined ? { user: config.user, pass: config.pass ?? '' } : {};
+
+  async function connectLoop(): Promise<void> {
+    let delay = RETRY_MS.initial;
+    while (!stopped) {
+      try {
+        const conn = await connect({
+          servers: config.servers,
+          ...auth,
+          name: clientName,
+          timeout: 5_000,
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: 500,
+          reconnectJitter: 250,
+        });
+        if (stopped) {
+          await conn.close();
+          return;
+        }
+        nc = conn;
+        js = jetstream(conn, { timeout: PUBLISH_TIMEOUT_MS });
+        connected = true;
+        server = conn.getServer();
+        log.info({ server }, 'connected to NATS; publishing kaizen.schedule.prepared events');
+        signalChange();
+        void watch(conn);
+        return;
+      } catch (err) {
+        log.warn({ err: describe(err), retryInMs: delay }, 'NATS unreachable; events wait in the outbox');
+        await sleep(delay, stop.signal);
+        delay = Math.min(delay * 2, RETRY_MS.max);
+      }
+    }
+  }
+
+  async function watch(conn: NatsConnection): Promise<void> {
+    for await (const status of conn.status()) {
+      if (status.type === 'disconnect') {
+        connected = false;
+        log.warn({ server: status.server }, 'NATS connection lost; events wait in the outbox');
+      } else if (status.type === 'reconnect') {
+        connected = true;
+        streamReady = false;
+        server = status.server;
+        log.info({ server }, 'NATS connection back');
+        signalChange();
+      }
+    }
+  }
+
+  /** Creates the stream when it is missing; an existing stream's settings are the operator's and left alone. */
+  async function ensureStream(conn: NatsConnection): Promise<void> {
+    const jsm = await jetstreamManager(conn, { timeout: PUBLISH_TIMEOUT_MS });
+    try {
+      await jsm.streams.info(STREAM_NAME);
+    } catch (err) {
+      if (!(err instanceof JetStreamApiError) || err.code !== JetStreamApiCodes.StreamNotFound) throw err;
+      try {
+        await jsm.streams.add({
+          name: STREAM_NAME,
+          subjects: [...STREAM_SUBJECTS],
+          storage: StorageType.File,
+          duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+        });
+        log.info({ stream: STREAM_NAME, subjects: STREAM_SUBJECTS }, 'created the JetStream stream');
+      } catch (addErr) {
+        // Another host may have created it in the meantime.
+        await jsm.streams.info(STREAM_NAME).catch(() => {
+          throw addErr;
+        });
+      }
+    }
+  }
+
+  const connecting = connectLoop();
+
+  return {
+    async ready(signal) {
+      let delay = RETRY_MS.initial;
+      while (!signal.aborted && !stopped) {
+        if (connected && streamReady) return;
+        if (connected && nc) {
+          try {
+            await ensureStream(nc);
+            streamReady = true;
+            return;
+          } catch (err) {
+            log.warn({ err: describe(err), stream: STREAM_NAME }, 'cannot check or create the JetStream stream; retrying');
+            await sleep(delay, signal);
+            delay = Math.min(delay * 2, RETRY_MS.max);
+            continue;
+          }
+        }
+        await Promise.race([woken, sleep(RETRY_MS.max, signal)]);
+      }
+      throw new Error('stopped');
+    },
+
+    async publish(event) {
+      if (!js || !connected) throw new Error('not connected');
+      const data = JSON.stringify(event);
+      try {
+        await (typeof event.run_id === 'string' ? js.publish(PREPARED_SUBJECT, data, { msgID: event.run_id }) : js.publish(PREPARED_SUBJECT, data));
+      } catch (err) {
+        // No responders after a server lost its store, for instance: check the stream again.
+        streamReady = false;
+        throw err;
+      }
+    },
+
+    connection: () => ({ connected, ...(server ? { server } : {}) }),
+
+    async close() {
+      stopped = true;
+      stop.abort();
+      signalChange();
+      // A handshake still pending is left to fail on its own (connectLoop closes a late connection).
+      await Promise.race([connecting, delay(CLOSE_WAIT_MS)]);
+      if (nc && !nc.isClosed()) {
+        // drain() flushes what the client still buffers; close() when there is no server to flush to.
+        const conn = nc;
+        await Promise.race([(connected ? conn.drain() : conn.close()).catch(() => undefined), delay(CLOSE_WAIT_MS)]);
+        if (!conn.isClosed()) await conn.close().catch(() => undefined);
+      }
+    },
+  };
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,269 @@
+/**
+ * kaizen.schedule.prepared on NATS JetStream (SPEC section 5), against a real
+ * nats-server: what is stored, deduplication by run id, and the outbox through
+ * outages, overflow and shutdown.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { testApp, testConfig, tempFleet, VALID_MANIFEST, type TempDir } from './helpers/fleet.js';
+import { createNatsServer, freePort, startNatsServer, type NatsServer } from './helpers/nats-server.js';
+import { storedEvents, streamConfig, waitForEvents } from './helpers/event-stream.js';
+import { startEventEmission, type EventEmission } from '../src/events/emission.js';
+import { DUPLICATE_WINDOW_MS } from '../src/events/types.js';
+import type { OutgoingEvent } from '../src/events/types.js';
+import { ServiceMetrics } from '../src/observability/metrics.js';
+
+const HOST = 'runner-07';
+/** SPEC section 5, in its order; `host` is the service's KAIZEN_HOST_NAME. */
+const EVENT_FIELDS = ['event', 'version', 'occurred_at', 'repo', 'root', 'agent', 'cadence', 'prepare_command', 'bundle', 'session_close', 'host'];
+const BUNDLE_FIELDS = ['format', 'agent_prompt_found', 'has_memory', 'has_metrics', 'pointers', 'bytes'];
+
+let fleet: TempDir;
+const servers: NatsServer[] = [];
+const apps: FastifyInstance[] = [];
+
+beforeAll(() => {
+  fleet = tempFleet({
+    alpha: {
+      '.kaizen/schedule.yml': VALID_MANIFEST,
+      '.kaizen/agents/coach/memory.md': '# memory\n',
+      'SCOPE.md': '# Scope\n',
+    },
+  });
+});
+
+afterEach(async () => {
+  for (const app of apps.splice(0)) await app.close();
+  for (const server of servers.splice(0)) await server.cleanup();
+});
+
+afterAll(() => fleet?.cleanup());
+
+async function nats(started = true): Promise<NatsServer> {
+  const server = started ? await startNatsServer() : await createNatsServer();
+  servers.push(server);
+  return server;
+}
+
+async function eventApp(url: string, env: Record<string, string> = {}): Promise<FastifyInstance> {
+  const app = await testApp({ KAIZEN_REPO_ROOTS: fleet.dir, KAIZEN_HOST_NAME: HOST, KAIZEN_NATS_URL: url, ...env });
+  apps.push(app);
+  return app;
+}
+
+/** A prepare for `now` (distinct instants make each event's occurred_at tell the order). */
+const prepare = (app: FastifyInstance, query = '') => app.inject({ method: 'GET', url: `/v1/prepare/coach?target=alpha${query}` });
+const at = (i: number) => `&now=${encodeURIComponent(new Date(Date.UTC(2026, 2, 4, 10, 0, i)).toISOString())}`;
+const occurred = (i: number) => new Date(Date.UTC(2026, 2, 4, 10, 0, i)).toISOString().replace('.000Z', 'Z');
+
+async function metric(app: FastifyInstance, name: string): Promise<number> {
+  const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  if (!line) throw new Error(`${name} not in /metrics`);
+  return Number(line.split(' ')[1]);
+}
+
+describe('the stored event', () => {
+  it('is the SPEC 5 payload, field by field, on kaizen.schedule.prepared in KAIZEN_SCHEDULE', async () => {
+    const server = await nats();
+    const app = await eventApp(server.url);
+    const withEvent = await prepare(app, `&include=event${at(1)}`);
+    expect(withEvent.statusCode).toBe(200);
+    const plain = await prepare(app, at(2));
+    const markdown = await prepare(app, `&format=markdown${at(3)}`);
+    const [first, second, third] = await waitForEvents(server.url, 3);
+
+    // include=event: the very event the bundle carries is the one stored
+    const { event: embedded, ...bundle } = withEvent.json();
+    expect(first!.data).toEqual(embedded);
+    expect(first!.subject).toBe('kaizen.schedule.prepared');
+    const root = path.join(fleet.dir, 'alpha');
+    expect(Object.keys(first!.data)).toEqual(EVENT_FIELDS);
+    expect(Object.keys(first!.data.bundle as object)).toEqual(BUNDLE_FIELDS);
+    expect(first!.data).toEqual({
+      event: 'kaizen.schedule.prepared',
+      version: '1',
+      occurred_at: occurred(1),
+      repo: 'alpha',
+      root,
+      agent: 'coach',
+      cadence: 'weekly',
+      prepare_command: `kaizen-agentic schedule prepare coach --target ${root}`,
+      bundle: { format: 'json', agent_prompt_found: true, has_memory: true, has_metrics: false, pointers: ['scope'], bytes: Buffer.byteLength(JSON.stringify(bundle)) },
+      session_close: ['kaizen-agentic metrics record coach --success --time <seconds> --quality <0-1>', 'Update memory: kaizen-agentic memory show coach'],
+      host: HOST,
+    });
+    // a plain prepare announces the body it answered, in its format
+    expect(second!.data).toMatchObject({ occurred_at: occurred(2), bundle: { format: 'json', bytes: Buffer.byteLength(plain.body) } });
+    expect(third!.data).toMatchObject({ occurred_at: occurred(3), bundle: { format: 'markdown', bytes: Buffer.byteLength(markdown.body) } });
+    // never repository contents
+    for (const stored of [first, second, third]) expect(JSON.stringify(stored!.data)).not.toMatch(/# memory|# Scope/);
+
+    const config = await streamConfig(server.url);
+    expect(config.subjects).toEqual(['kaizen.schedule.>']);
+    expect(config.duplicate_window).toBe(DUPLICATE_WINDOW_MS * 1_000_000);
+  });
+
+  it('a cached bundle served again is announced again, occurring when it was served', async () => {
+    const server = await nats();
+    const app = await eventApp(server.url);
+    const first = await prepare(app);
+    const second = await prepare(app);
+    expect(second.body).toBe(first.body);
+    const [a, b] = await waitForEvents(server.url, 2);
+    expect(b!.data).toEqual({ ...a!.data, occurred_at: b!.data.occurred_at });
+    expect(Date.parse(b!.data.occurred_at as string)).toBeGreaterThanOrEqual(Date.parse(a!.data.occurred_at as string));
+  });
+
+  it('only 200 answers publish: a 304, a 404 and a 400 do not', async () => {
+    const server = await nats();
+    const app = await eventApp(server.url);
+    const ok = await prepare(app);
+    await app.inject({ method: 'GET', url: '/v1/prepare/coach?target=alpha', headers: { 'if-none-match': ok.headers.etag as string } });
+    expect((await app.inject({ method: 'GET', url: '/v1/prepare/nobody?target=alpha' })).statusCode).toBe(404);
+    expect((await prepare(app, '&include=bogus')).statusCode).toBe(400);
+    const marker = await prepare(app, at(9));
+    expect(marker.statusCode).toBe(200);
+    const events = await waitForEvents(server.url, 2);
+    expect(events).toHaveLength(2);
+    expect(events[1]!.data.occurred_at).toBe(occurred(9));
+  });
+
+  it('prepares without a run id each store one message, without a Nats-Msg-Id header', async () => {
+    const server = await nats();
+    const app = await eventApp(server.url);
+    for (let i = 0; i < 3; i++) expect((await prepare(app, at(i))).statusCode).toBe(200);
+    const events = await waitForEvents(server.url, 3);
+    expect(events.map((e) => e.data.occurred_at)).toEqual([occurred(0), occurred(1), occurred(2)]);
+    expect(events.map((e) => e.msgId)).toEqual([undefined, undefined, undefined]);
+    expect(await metric(app, 'kaizen_events_published_total')).toBe(3);
+    expect(await metric(app, 'kaizen_events_outbox_depth')).toBe(0);
+  });
+});
+
+describe('deduplication by run id', () => {
+  let emission: EventEmission | undefined;
+  afterEach(async () => {
+    await emission?.close(1000);
+    emission = undefined;
+  });
+
+  const event = (runId: string | undefined, i: number): OutgoingEvent => ({
+    event: 'kaizen.schedule.prepared',
+    version: '1',
+    occurred_at: occurred(i),
+    repo: 'alpha',
+    root: '/srv/alpha',
+    agent: 'coach',
+    cadence: 'weekly',
+    prepare_command: 'kaizen-agentic schedule prepare coach --target /srv/alpha',
+    bundle: { format: 'json', agent_prompt_found: true, has_memory: false, has_metrics: false, pointers: [], bytes: 10 },
+    session_close: [],
+    host: HOST,
+    ...(runId ? { run_id: runId } : {}),
+  });
+
+  it('two events of one run store one message, with Nats-Msg-Id = run_id', async () => {
+    const server = await nats();
+    const metrics = new ServiceMetrics({ processMetrics: false });
+    const config = testConfig({ KAIZEN_NATS_URL: server.url });
+    emission = await startEventEmission(config.nats!, { clientName: 'test', log: { info() {}, warn() {} }, observer: (depth) => metrics.eventCounters(depth) });
+    const runA = '2f1c1b52-6a55-5b8e-9b3e-0b7d1c0e4a11';
+    const runB = '7d1e0c2a-93b4-5c61-8f0a-1a2b3c4d5e6f';
+    emission.emit(event(runA, 1));
+    emission.emit(event(runA, 2)); // the runner retried the prepare of run A
+    emission.emit(event(runB, 3));
+    emission.emit(event(undefined, 4));
+    expect(await emission.close(10_000)).toEqual({ unsent: 0 });
+    const stored = await storedEvents(server.url);
+    expect(stored.map((e) => [e.msgId, e.data.occurred_at])).toEqual([
+      [runA, occurred(1)],
+      [runB, occurred(3)],
+      [undefined, occurred(4)],
+    ]);
+    expect(stored[0]!.data.run_id).toBe(runA);
+  });
+});
+
+describe('the outbox', () => {
+  it('holds events while NATS is down at start and publishes them in order once it is up', async () => {
+    const server = await nats(false);
+    const app = await eventApp(server.url);
+    for (let i = 0; i < 5; i++) expect((await prepare(app, at(i))).statusCode).toBe(200);
+    expect(await metric(app, 'kaizen_events_outbox_depth')).toBe(5);
+    const ready = (await app.inject({ method: 'GET', url: '/readyz' })).json();
+    expect(ready.status).toBe('ready');
+    expect(ready.checks).toContainEqual({ name: 'nats', ok: false, required: false, detail: 'not connected; 5 event(s) in the outbox' });
+
+    await server.start();
+    const events = await waitForEvents(server.url, 5);
+    expect(events.map((e) => e.data.occurred_at)).toEqual([0, 1, 2, 3, 4].map(occurred));
+    expect(await metric(app, 'kaizen_events_published_total')).toBe(5);
+    const readyAfter = (await app.inject({ method: 'GET', url: '/readyz' })).json();
+    expect(readyAfter.checks).toContainEqual({ name: 'nats', ok: true, required: false, detail: `connected to 127.0.0.1:${server.port}; 0 event(s) in the outbox` });
+  });
+
+  it('loses nothing within its size when NATS stops mid-way and comes back on the same store', async () => {
+    const server = await nats();
+    const app = await eventApp(server.url);
+    for (let i = 0; i < 3; i++) await prepare(app, at(i));
+    await waitForEvents(server.url, 3);
+    await server.stop();
+    for (let i = 3; i < 10; i++) expect((await prepare(app, at(i))).statusCode).toBe(200);
+    await server.start();
+    const events = await waitForEvents(server.url, 10);
+    expect(events.map((e) => e.data.occurred_at)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map(occurred));
+    expect(await metric(app, 'kaizen_events_dropped_total')).toBe(0);
+    expect(await metric(app, 'kaizen_events_outbox_depth')).toBe(0);
+  });
+
+  it('past its size drops the oldest events and counts them', async () => {
+    const server = await nats();
+    const app = await eventApp(server.url, { KAIZEN_NATS_OUTBOX_SIZE: '4' });
+    await prepare(app, at(0));
+    await waitForEvents(server.url, 1);
+    await server.stop();
+    for (let i = 1; i <= 7; i++) expect((await prepare(app, at(i))).statusCode).toBe(200);
+    expect(await metric(app, 'kaizen_events_dropped_total')).toBe(3);
+    expect(await metric(app, 'kaizen_events_outbox_depth')).toBe(4);
+    await server.start();
+    const events = await waitForEvents(server.url, 5);
+    // the newest four survive, in order
+    expect(events.map((e) => e.data.occurred_at)).toEqual([0, 4, 5, 6, 7].map(occurred));
+    expect(await metric(app, 'kaizen_events_dropped_total')).toBe(3);
+  });
+
+  it('prepare still answers while NATS accepts connections and never speaks (hang guard only)', async () => {
+    // A silent peer: connects succeed, the NATS handshake never comes.
+    const sockets = new Set<Socket>();
+    const silent: Server = createServer((s) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    });
+    const port = await freePort();
+    await new Promise<void>((resolve) => silent.listen(port, '127.0.0.1', resolve));
+    try {
+      const app = await eventApp(`nats://127.0.0.1:${port}`);
+      const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => prepare(app, at(i))));
+      expect(answers.map((a) => a.statusCode)).toEqual(Array(20).fill(200));
+      expect(await metric(app, 'kaizen_events_outbox_depth')).toBe(20);
+      expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  }, 15_000);
+});
+
+describe('without KAIZEN_NATS_URL', () => {
+  it('exposes no event metrics and no nats readiness check', async () => {
+    const app = await testApp({ KAIZEN_REPO_ROOTS: fleet.dir });
+    apps.push(app);
+    expect((await prepare(app)).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/metrics' })).body).not.toContain('kaizen_events_');
+    const ready = (await app.inject({ method: 'GET', url: '/readyz' })).json();
+    expect(ready.checks.map((c: { name: string }) => c.name)).not.toContain('nats');
+  });
+});
