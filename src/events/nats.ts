@@ -34,6 +34,8 @@ export function createNatsSink(config: NatsConfig, clientName: string, log: Even
   let server: string | undefined;
   let stopped = false;
   const stop = new AbortController();
+  /** Aborted at shutdown: the connect loop stops backing off and retries at its shortest interval. */
+  const hurry = new AbortController();
   /** Wakes ready() callers when the connection comes back. */
   let wake: (() => void) | undefined;
   let woken = new Promise<void>((resolve) => (wake = resolve));
@@ -71,8 +73,8 @@ export function createNatsSink(config: NatsConfig, clientName: string, log: Even
         return;
       } catch (err) {
         log.warn({ err: describe(err), retryInMs: delay }, 'NATS unreachable; events wait in the outbox');
-        await sleep(delay, stop.signal);
-        delay = Math.min(delay * 2, RETRY_MS.max);
+        await sleep(delay, AbortSignal.any([stop.signal, hurry.signal]));
+        delay = hurry.signal.aborted ? RETRY_MS.initial : Math.min(delay * 2, RETRY_MS.max);
       }
     }
   }
@@ -151,6 +153,8 @@ export function createNatsSink(config: NatsConfig, clientName: string, log: Even
         throw err;
       }
     },
+
+    hurry: () => hurry.abort(),
 
     connection: () => ({ connected, ...(server ? { server } : {}) }),
 

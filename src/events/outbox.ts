@@ -10,6 +10,8 @@ export interface OutboxSink<T> {
   ready(signal: AbortSignal): Promise<void>;
   /** Resolves when the bus acknowledged the event; rejects to have it retried. */
   publish(item: T): Promise<void>;
+  /** Shutting down: retry a connection now rather than after the current backoff. */
+  hurry?(): void;
 }
 
 export interface OutboxObserver {
@@ -44,6 +46,8 @@ export class Outbox<T> {
   private running = false;
   private closed = false;
   private readonly stop = new AbortController();
+  /** Aborted on close: cuts the current backoff short so the flush gets every moment of its deadline. */
+  private readonly wakeUp = new AbortController();
   private readonly window: number;
   private readonly backoff: { initial: number; max: number };
   private idleWaiters: Array<() => void> = [];
@@ -79,6 +83,8 @@ export class Outbox<T> {
    */
   async close(deadlineMs: number): Promise<FlushResult> {
     this.closed = true;
+    this.wakeUp.abort();
+    this.sink.hurry?.();
     if (this.depth > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
@@ -135,8 +141,8 @@ export class Outbox<T> {
         this.queue = [...failed, ...this.queue.slice(this.head)];
         this.head = 0;
         this.trim();
-        await sleep(delay, this.stop.signal);
-        delay = Math.min(delay * 2, this.backoff.max);
+        await sleep(delay, this.wakeUp.signal);
+        delay = this.closed ? this.backoff.initial : Math.min(delay * 2, this.backoff.max);
       }
     } catch {
       // ready() rejects only when stopped; anything left is counted by close().
