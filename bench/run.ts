@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request as undiciRequest } from 'undici';
 import { benchBounds } from './bounds.js';
+import { EVENTS_TARGET_RATIO, benchEvents } from './events.js';
 import { HOST_NAME, writeDiscoverFleet, writePrepareRepo } from './fleet.js';
 import { WINDOW_TARGETS, benchWindows } from './windows.js';
 
@@ -32,6 +33,7 @@ const TARGETS = {
   discoverRatio: 2,
   peakRssMb: 150,
   spawnSpeedup: 100,
+  eventsRatio: EVENTS_TARGET_RATIO,
 };
 
 // A connection per call: this process blocks for minutes in autocannon runs,
@@ -131,16 +133,15 @@ async function main(): Promise<void> {
   const servicePort = await freePort();
   // Exactly what `npm start` runs (after its build step), flags included.
   const [, ...startArgs] = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(' ');
-  const service = start(process.execPath, startArgs, {
+  const serviceEnv = {
     HOST: '127.0.0.1',
-    PORT: String(servicePort),
     LOG_LEVEL: 'info',
     KAIZEN_REPO_ROOTS: `${prepareRoot}:${fleetRoot}`,
-    KAIZEN_STATE_HUB_URL: hubUrl,
     KAIZEN_HOST_NAME: HOST_NAME,
     // Measure the service, not the load shedder.
     KAIZEN_MAX_EVENT_LOOP_DELAY_MS: '0',
-  });
+  };
+  const service = start(process.execPath, startArgs, { ...serviceEnv, PORT: String(servicePort), KAIZEN_STATE_HUB_URL: hubUrl });
   const base = `http://127.0.0.1:${servicePort}`;
   await waitFor(`${base}/healthz`);
 
@@ -215,6 +216,9 @@ async function main(): Promise<void> {
   // 3. peak RSS of the service over everything above.
   const rssMb = peakRssMb(service.pid!);
 
+  // 5. prepare with event emission to a real nats-server vs without (bench/events.ts).
+  const events = await benchEvents({ start, autocannon, freePort, waitFor, startArgs, env: serviceEnv, repo, rounds: ROUNDS, durationS: DURATION_S });
+
   service.kill('SIGTERM');
   for (const raw of raws) raw.kill('SIGTERM');
   hub.close();
@@ -241,6 +245,7 @@ async function main(): Promise<void> {
     peak_rss_mb: rssMb,
     peak_rss_after_prepare_mb: rssAfterPrepareMb,
     bounds,
+    events,
     spawn_per_call: { calls_per_s: spawnCallsPerS, service_rps: summary(prepare.markdown!.service).rps, speedup: summary(prepare.markdown!.service).rps / spawnCallsPerS },
   };
   const checks = {
@@ -252,6 +257,7 @@ async function main(): Promise<void> {
     peak_rss: rssMb <= TARGETS.peakRssMb,
     spawn_speedup: result.spawn_per_call.speedup >= TARGETS.spawnSpeedup,
     bounds_load_peak_rss: bounds.discover_load.rss_peak_mb <= TARGETS.peakRssMb,
+    events_ratio: events.ratio >= TARGETS.eventsRatio,
   };
   const output = { ...result, targets: { ...TARGETS, windows: WINDOW_TARGETS }, checks };
   mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
@@ -273,6 +279,8 @@ async function main(): Promise<void> {
     [`discover 7-day window (${windows.week.runs} runs) vs plain, ms`, f(windows.week.median_ms), f(windows.plain_median_ms), f(windows.week.ratio, 2), `<= ${WINDOW_TARGETS.weekRatio}`, ok(checks.window_week_ratio)],
     [`discover 15-minute window vs plain, ms`, f(windows.quarter_hour.median_ms), f(windows.plain_median_ms), f(windows.quarter_hour.ratio, 2), `<= ${WINDOW_TARGETS.quarterHourRatio}`, ok(checks.window_quarter_hour_ratio)],
     ['peak RSS MB', f(rssMb), '', '', `<= ${TARGETS.peakRssMb}`, ok(checks.peak_rss)],
+    ['prepare json req/s, events on vs off', f(events.on_rps, 0), f(events.off_rps, 0), f(events.ratio, 2), `>= ${TARGETS.eventsRatio}`, ok(checks.events_ratio)],
+    ['events published / failed / dropped', `${events.events.published} / ${events.events.failed} / ${events.events.dropped}`, '', '', '', ''],
     ['prepare calls/s vs process per call', f(result.spawn_per_call.service_rps, 0), f(spawnCallsPerS, 1), f(result.spawn_per_call.speedup, 0), `>= ${TARGETS.spawnSpeedup}`, ok(checks.spawn_speedup)],
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));

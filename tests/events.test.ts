@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { testApp, testConfig, tempFleet, VALID_MANIFEST, type TempDir } from './helpers/fleet.js';
 import { createNatsServer, freePort, startNatsServer, type NatsServer } from './helpers/nats-server.js';
-import { storedEvents, streamConfig, waitForEvents } from './helpers/event-stream.js';
+import { deleteStream, storedEvents, streamConfig, waitForEvents } from './helpers/event-stream.js';
 import { startEventEmission, type EventEmission } from '../src/events/emission.js';
 import { DUPLICATE_WINDOW_MS } from '../src/events/types.js';
 import type { OutgoingEvent } from '../src/events/types.js';
@@ -217,6 +217,20 @@ describe('the outbox', () => {
     expect(events.map((e) => e.data.occurred_at)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map(occurred));
     expect(await metric(app, 'kaizen_events_dropped_total')).toBe(0);
     expect(await metric(app, 'kaizen_events_outbox_depth')).toBe(0);
+  });
+
+  it('re-creates the stream when it disappears, counting the failed attempt and losing nothing', async () => {
+    const server = await nats();
+    const app = await eventApp(server.url);
+    await prepare(app, at(0));
+    await waitForEvents(server.url, 1);
+    await deleteStream(server.url);
+    // no stream listens on the subject now: JetStream answers "no responders", the event stays queued
+    await prepare(app, at(1));
+    const events = await waitForEvents(server.url, 1);
+    expect(events.map((e) => e.data.occurred_at)).toEqual([occurred(1)]);
+    expect(await metric(app, 'kaizen_events_failed_total')).toBeGreaterThanOrEqual(1);
+    expect(await metric(app, 'kaizen_events_published_total')).toBe(2);
   });
 
   it('past its size drops the oldest events and counts them', async () => {

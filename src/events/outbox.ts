@@ -1,15 +1,18 @@
 /**
  * A bounded, ordered outbox between the request path and a message bus. Adding
  * is synchronous and never waits; one drain loop publishes in order, a window
- * at a time, and keeps what failed at the head to retry with backoff.
+ * at a time, and keeps what failed at the head, in order, to retry with backoff.
  */
 
 /** Where the outbox delivers; the NATS sink implements it (src/events/nats.ts). */
 export interface OutboxSink<T> {
   /** Resolves once the sink can take events (connected); may wait indefinitely. */
   ready(signal: AbortSignal): Promise<void>;
-  /** Resolves when the bus acknowledged the event; rejects to have it retried. */
-  publish(item: T): Promise<void>;
+  /**
+   * Publishes a window of events in order; resolves, per event, to `true` when
+   * the bus acknowledged it or to the error that keeps it in the outbox.
+   */
+  publishBatch(items: readonly T[]): Promise<Array<true | Error>>;
   /** Shutting down: retry a connection now rather than after the current backoff. */
   hurry?(): void;
 }
@@ -24,7 +27,7 @@ export interface OutboxObserver {
 
 export interface OutboxOptions {
   size: number;
-  /** Events published concurrently; the client writes them to the socket in order. */
+  /** Events published before waiting for their acknowledgements; the client writes them to the socket in order. */
   window?: number;
   /** First and longest wait between failed rounds. */
   backoffMs?: { initial: number; max: number };
@@ -35,7 +38,7 @@ export interface FlushResult {
   unsent: number;
 }
 
-const DEFAULT_WINDOW = 64;
+const DEFAULT_WINDOW = 256;
 const DEFAULT_BACKOFF = { initial: 100, max: 5_000 };
 
 export class Outbox<T> {
@@ -127,17 +130,17 @@ export class Outbox<T> {
         this.head += count;
         this.compact();
         this.inFlight = count;
-        const results = await Promise.allSettled(batch.map((item) => this.sink.publish(item)));
+        const results = await this.sink.publishBatch(batch).catch((err: unknown) => batch.map(() => (err instanceof Error ? err : new Error(String(err)))));
         this.inFlight = 0;
         // Acknowledged events leave; failed ones go back to the head in their order.
-        const failed = batch.filter((_, i) => results[i]!.status === 'rejected');
+        const failed = batch.filter((_, i) => results[i] !== true);
         const sent = count - failed.length;
         if (sent > 0) this.observer.published(sent);
         if (failed.length === 0) {
           delay = this.backoff.initial;
           continue;
         }
-        this.observer.failed(failed.length, (results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason);
+        this.observer.failed(failed.length, results.find((r) => r !== true));
         this.queue = [...failed, ...this.queue.slice(this.head)];
         this.head = 0;
         this.trim();

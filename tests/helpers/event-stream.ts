@@ -54,3 +54,12 @@ export async function waitForEvents(url: string, count: number, timeoutMs = 30_0
   }
   throw new Error(`hang guard: expected ${count} stored events within ${timeoutMs} ms, found ${seen.length}`);
 }
+
+export async function deleteStream(url: string, stream = 'KAIZEN_SCHEDULE'): Promise<void> {
+  const nc = await connect({ servers: url, reconnect: false });
+  try {
+    await (await jetstreamManager(nc)).streams.delete(stream);
+  } finally {
+    await nc.close();
+  }
+}
