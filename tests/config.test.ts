@@ -192,6 +192,44 @@ describe('a bad value throws a ConfigError naming the variable', () => {
   });
 });
 
+describe('KAIZEN_NATS_URL and KAIZEN_NATS_OUTBOX_SIZE', () => {
+  it('are off by default: no NATS configuration at all', () => {
+    expect(loadConfig({}).nats).toBeUndefined();
+  });
+
+  it('take several servers, with the outbox size defaulting to 10,000', () => {
+    expect(loadConfig({ KAIZEN_NATS_URL: 'nats://n1.example:4222, tls://n2.example:4443' }).nats).toEqual({
+      servers: ['nats://n1.example:4222', 'tls://n2.example:4443'],
+      outboxSize: 10_000,
+    });
+    expect(loadConfig({ KAIZEN_NATS_URL: 'nats://n1.example', KAIZEN_NATS_OUTBOX_SIZE: '50' }).nats?.outboxSize).toBe(50);
+  });
+
+  it('split credentials off the URLs (user:password or a token), so the servers can be logged', () => {
+    expect(loadConfig({ KAIZEN_NATS_URL: 'nats://svc:p%40ss@n1.example:4222,nats://n2.example:4222' }).nats).toEqual({
+      servers: ['nats://n1.example:4222', 'nats://n2.example:4222'],
+      user: 'svc',
+      pass: 'p@ss',
+      outboxSize: 10_000,
+    });
+    expect(loadConfig({ KAIZEN_NATS_URL: 'nats://s3cr3t-token@n1.example:4222' }).nats).toMatchObject({ servers: ['nats://n1.example:4222'], token: 's3cr3t-token' });
+  });
+
+  it('refuse what is not a NATS server URL, without echoing credentials', () => {
+    for (const bad of ['http://n1.example:4222', 'n1.example:4222', 'nats://', 'nats://n1.example:4222/path', ',']) {
+      expect(configError({ KAIZEN_NATS_URL: bad }).variable, bad).toBe('KAIZEN_NATS_URL');
+    }
+    const err = configError({ KAIZEN_NATS_URL: 'http://svc:hunter2@n1.example:4222' });
+    expect(err.message).not.toContain('hunter2');
+    expect(configError({ KAIZEN_NATS_URL: 'nats://a:one@n1.example,nats://a:two@n2.example' }).message).toMatch(/different credentials/);
+    expect(configError({ KAIZEN_NATS_URL: 'nats://a:hunter2@n1.example/' + 'x'.repeat(5000) }).message).not.toContain('hunter2');
+  });
+
+  it('refuse an outbox of no events', () => {
+    for (const bad of ['0', '-1', 'ten']) expect(configError({ KAIZEN_NATS_URL: 'nats://n1.example', KAIZEN_NATS_OUTBOX_SIZE: bad }).variable).toBe('KAIZEN_NATS_OUTBOX_SIZE');
+  });
+});
+
 describe('the server entry', () => {
   it('exits 1 with a message naming the variable on a bad value', async () => {
     const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');

@@ -61,6 +61,15 @@ describe('docker-compose.yml', () => {
     expect(service.environment.KAIZEN_ENABLE_WRITE).toBe('false');
     expect(service.environment.KAIZEN_STATE_HUB_URL).toMatch(/^\$\{KAIZEN_STATE_HUB_URL:-\}$/);
   });
+
+  it('runs NATS with JetStream on a persistent volume and points the service at it', () => {
+    const nats = compose.services.nats as unknown as { command: string[]; volumes: string[] };
+    expect(nats.command).toContain('-js');
+    const store = nats.command[nats.command.indexOf('-sd') + 1];
+    expect(nats.volumes.some((v) => v.endsWith(`:${store}`))).toBe(true);
+    expect(service.environment.KAIZEN_NATS_URL).toBe('${KAIZEN_NATS_URL:-nats://nats:4222}');
+    expect(service.depends_on).toEqual(['nats']);
+  });
 });
 
 describe('Dockerfile', () => {

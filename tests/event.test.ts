@@ -129,6 +129,12 @@ describe('buildPreparedEvent', () => {
     expect(buildPreparedEvent(full, ctx({ prepareCommandTemplate: 'make prepare' })).prepare_command).toBe('make prepare');
   });
 
+  it('carries host, after the seed fields, when the service names it', () => {
+    const event = buildPreparedEvent(full, ctx({ host: 'runner-07' }));
+    expect(Object.keys(event)).toEqual([...EVENT_FIELDS, 'host']);
+    expect(event.host).toBe('runner-07');
+  });
+
   it('takes the fleet slug for repo when given, the directory name otherwise', () => {
     expect(buildPreparedEvent(full, ctx({ repo: 'acme/billing' })).repo).toBe('acme/billing');
     expect(buildPreparedEvent(bare, ctx()).repo).toBe('bare');

@@ -3,6 +3,8 @@
  * nats-server: what is stored, deduplication by run id, and the outbox through
  * outages, overflow and shutdown.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -269,6 +271,46 @@ describe('the outbox', () => {
       await new Promise((resolve) => silent.close(resolve));
     }
   }, 15_000);
+});
+
+describe('examples/events-consumer.mjs', () => {
+  /** Runs the example consumer until it printed `lines` lines, then stops it with SIGTERM. */
+  async function consume(url: string, lines: number): Promise<string[]> {
+    const child = spawn(process.execPath, [path.resolve(import.meta.dirname, '../examples/events-consumer.mjs'), url, 'test-durable'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    try {
+      // Hang guard, generous.
+      for (let i = 0; i < 200 && out.split('\n').filter(Boolean).length < lines; i++) {
+        if (child.exitCode !== null) throw new Error(`consumer exited ${child.exitCode}: ${err}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      const [code] = await exited;
+      expect(code, err).toBe(0);
+    }
+    return out.split('\n').filter(Boolean);
+  }
+
+  it('prints each prepared run with repo, agent and run id, and resumes where it stopped (durable)', async () => {
+    const server = await nats();
+    const app = await eventApp(server.url);
+    await prepare(app, at(1));
+    await prepare(app, at(2));
+    await waitForEvents(server.url, 2);
+    expect(await consume(server.url, 2)).toEqual([
+      `${occurred(1)} ${HOST} repo=alpha agent=coach run_id=-`,
+      `${occurred(2)} ${HOST} repo=alpha agent=coach run_id=-`,
+    ]);
+    await prepare(app, at(3));
+    await waitForEvents(server.url, 3);
+    // the two acknowledged ones are not printed again
+    expect(await consume(server.url, 1)).toEqual([`${occurred(3)} ${HOST} repo=alpha agent=coach run_id=-`]);
+  });
 });
 
 describe('without KAIZEN_NATS_URL', () => {
