@@ -5,11 +5,12 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { testApp, testConfig, tempFleet, VALID_MANIFEST, type TempDir } from './helpers/fleet.js';
+import { tempDir, testApp, testConfig, tempFleet, VALID_MANIFEST, type TempDir } from './helpers/fleet.js';
 import { createNatsServer, freePort, startNatsServer, type NatsServer } from './helpers/nats-server.js';
 import { deleteStream, storedEvents, streamConfig, waitForEvents } from './helpers/event-stream.js';
 import { startEventEmission, type EventEmission } from '../src/events/emission.js';
@@ -314,6 +315,44 @@ describe('examples/events-consumer.mjs', () => {
 });
 
 describe('without KAIZEN_NATS_URL', () => {
+  /** The module URLs a process that builds the app, answers a prepare and closes resolves. */
+  async function modulesLoaded(env: Record<string, string>): Promise<string[]> {
+    const work = tempDir('kaizen-imports-');
+    try {
+      const record = path.join(work.dir, 'imports.txt');
+      writeFileSync(record, '');
+      const script = `
+        const { loadConfig } = await import(${JSON.stringify(path.resolve(import.meta.dirname, '../src/config/config.ts'))});
+        const { buildApp } = await import(${JSON.stringify(path.resolve(import.meta.dirname, '../src/http/app.ts'))});
+        const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent', KAIZEN_REPO_ROOTS: ${JSON.stringify(fleet.dir)}, ...${JSON.stringify(env)} }), { logger: false });
+        const res = await app.inject({ method: 'GET', url: '/v1/prepare/coach?target=alpha' });
+        if (res.statusCode !== 200) throw new Error('prepare answered ' + res.statusCode);
+        await app.close();`;
+      const child = spawn(process.execPath, ['--import', path.resolve(import.meta.dirname, 'helpers/record-imports.mjs'), '--import', 'tsx', '--input-type=module', '-e', script], {
+        cwd: path.resolve(import.meta.dirname, '..'),
+        env: { PATH: process.env.PATH ?? '', RECORD_IMPORTS_TO: record },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const [code] = await once(child, 'exit');
+      expect(code, err).toBe(0);
+      return readFileSync(record, 'utf8').split('\n').filter(Boolean);
+    } finally {
+      work.cleanup();
+    }
+  }
+
+  it('loads no NATS code at all (and with it, does)', async () => {
+    const without = await modulesLoaded({});
+    expect(without.some((u) => u.includes('/src/http/app.ts'))).toBe(true);
+    expect(without.filter((u) => u.includes('@nats-io') || u.includes('/src/events/nats.ts'))).toEqual([]);
+    // the check is real: with a URL (nothing listening there) the client is loaded
+    const port = await freePort();
+    const withUrl = await modulesLoaded({ KAIZEN_NATS_URL: `nats://127.0.0.1:${port}` });
+    expect(withUrl.some((u) => u.includes('@nats-io/transport-node'))).toBe(true);
+  }, 60_000);
+
   it('exposes no event metrics and no nats readiness check', async () => {
     const app = await testApp({ KAIZEN_REPO_ROOTS: fleet.dir });
     apps.push(app);
