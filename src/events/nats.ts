@@ -14,7 +14,7 @@ const CLOSE_WAIT_MS = 1_000;
 
 const utf8 = new TextDecoder();
 
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 export interface NatsSink extends OutboxSink<OutgoingEvent> {
   /** For /readyz: whether a connection is up, and to which server. */
@@ -197,11 +197,11 @@ export function createNatsSink(config: NatsConfig, clientName: string, log: Even
       stop.abort();
       signalChange();
       // A handshake still pending is left to fail on its own (connectLoop closes a late connection).
-      await Promise.race([connecting, delay(CLOSE_WAIT_MS)]);
+      await Promise.race([connecting, pause(CLOSE_WAIT_MS)]);
       if (nc && !nc.isClosed()) {
         // drain() flushes what the client still buffers; close() when there is no server to flush to.
         const conn = nc;
-        await Promise.race([(connected ? conn.drain() : conn.close()).catch(() => undefined), delay(CLOSE_WAIT_MS)]);
+        await Promise.race([(connected ? conn.drain() : conn.close()).catch(() => undefined), pause(CLOSE_WAIT_MS)]);
         if (!conn.isClosed()) await conn.close().catch(() => undefined);
       }
     },
@@ -228,7 +228,8 @@ function subscribeAcks(conn: NatsConnection): AckInbox {
       const settle = inbox.pending.get(msg.subject);
       if (!settle) return; // late, after its window timed out
       inbox.pending.delete(msg.subject);
-      settle(pubAckOutcome(msg.data, msg.headers?.hasError ? `${msg.headers.code} ${msg.headers.description}` : undefined));
+      const h = msg.headers;
+      settle(pubAckOutcome(msg.data, h?.hasError ? (h.code === 503 ? 'no stream takes the subject (503)' : `${h.code} ${h.description}`.trim()) : undefined));
     },
   });
   return inbox;
@@ -236,7 +237,7 @@ function subscribeAcks(conn: NatsConnection): AckInbox {
 
 /** A PubAck names the stream and sequence (`duplicate: true` when the run id was already stored); anything else is a failure. */
 function pubAckOutcome(data: Uint8Array, statusError: string | undefined): true | Error {
-  if (statusError !== undefined) return new Error(`JetStream did not store the event: ${statusError.trim() || 'no responders'}`);
+  if (statusError !== undefined) return new Error(`JetStream did not store the event: ${statusError}`);
   try {
     const ack = JSON.parse(utf8.decode(data)) as { seq?: unknown; error?: { description?: string } };
     if (ack.error) return new Error(`JetStream refused the event: ${ack.error.description ?? 'error'}`);

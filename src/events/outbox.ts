@@ -140,9 +140,9 @@ export class Outbox<T> {
           delay = this.backoff.initial;
           continue;
         }
-        this.observer.failed(failed.length, results.find((r) => r !== true));
         this.queue = [...failed, ...this.queue.slice(this.head)];
         this.head = 0;
+        this.observer.failed(failed.length, results.find((r) => r !== true));
         this.trim();
         await sleep(delay, this.wakeUp.signal);
         delay = this.closed ? this.backoff.initial : Math.min(delay * 2, this.backoff.max);
