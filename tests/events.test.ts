@@ -84,6 +84,18 @@ async function natsConnected(app: FastifyInstance, ok: boolean): Promise<void> {
   throw new Error(`hang guard: /readyz never showed nats ok=${ok}`);
 }
 
+/**
+ * Waits (hang guard) until the outbox is empty: a message can be in the stream
+ * a moment before the service has read its acknowledgement and counted it.
+ */
+async function outboxEmpty(app: FastifyInstance): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if ((await metric(app, 'kaizen_events_outbox_depth')) === 0) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('hang guard: the outbox never emptied');
+}
+
 describe('the stored event', () => {
   it('is the SPEC 5 payload, field by field, on kaizen.schedule.prepared in KAIZEN_SCHEDULE', async () => {
     const server = await nats();
@@ -157,6 +169,7 @@ describe('the stored event', () => {
     const events = await waitForEvents(server.url, 3);
     expect(events.map((e) => e.data.occurred_at)).toEqual([occurred(0), occurred(1), occurred(2)]);
     expect(events.map((e) => e.msgId)).toEqual([undefined, undefined, undefined]);
+    await outboxEmpty(app);
     expect(await metric(app, 'kaizen_events_published_total')).toBe(3);
     expect(await metric(app, 'kaizen_events_outbox_depth')).toBe(0);
   });
@@ -219,6 +232,7 @@ describe('the outbox', () => {
     await server.start();
     const events = await waitForEvents(server.url, 5);
     expect(events.map((e) => e.data.occurred_at)).toEqual([0, 1, 2, 3, 4].map(occurred));
+    await outboxEmpty(app);
     expect(await metric(app, 'kaizen_events_published_total')).toBe(5);
     const readyAfter = (await app.inject({ method: 'GET', url: '/readyz' })).json();
     expect(readyAfter.checks).toContainEqual({ name: 'nats', ok: true, required: false, detail: `connected to 127.0.0.1:${server.port}; 0 event(s) in the outbox` });
@@ -236,6 +250,7 @@ describe('the outbox', () => {
     const events = await waitForEvents(server.url, 10);
     expect(events.map((e) => e.data.occurred_at)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map(occurred));
     expect(await metric(app, 'kaizen_events_dropped_total')).toBe(0);
+    await outboxEmpty(app);
     expect(await metric(app, 'kaizen_events_outbox_depth')).toBe(0);
   });
 
@@ -268,6 +283,7 @@ describe('the outbox', () => {
     const events = await waitForEvents(server.url, 1);
     expect(events.map((e) => e.data.occurred_at)).toEqual([occurred(1)]);
     expect(await metric(app, 'kaizen_events_failed_total')).toBeGreaterThanOrEqual(1);
+    await outboxEmpty(app);
     expect(await metric(app, 'kaizen_events_published_total')).toBe(2);
   });
 
