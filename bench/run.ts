@@ -216,7 +216,7 @@ async function main(): Promise<void> {
   // 3. peak RSS of the service over everything above.
   const rssMb = peakRssMb(service.pid!);
 
-  // 5. prepare with event emission to a real nats-server vs without (bench/events.ts).
+  // 6. prepare with event emission to a real nats-server vs without (bench/events.ts).
   const events = await benchEvents({ start, autocannon, freePort, waitFor, startArgs, env: serviceEnv, repo, rounds: ROUNDS, durationS: DURATION_S });
 
   service.kill('SIGTERM');

@@ -176,6 +176,35 @@ describe('the stored event', () => {
 });
 
 describe('deduplication by run id', () => {
+  it('two prepares of one run (its prepare_url from a discover window) store one message', async () => {
+    const server = await nats();
+    const app = await eventApp(server.url);
+    // coach in VALID_MANIFEST fires Mondays 09:00 Europe/Berlin: two runs in this window
+    const discover = await app.inject({ method: 'GET', url: '/v1/discover?from=2026-03-01T00:00:00Z&to=2026-03-15T00:00:00Z' });
+    expect(discover.statusCode).toBe(200);
+    const runs = (discover.json().scheduled_runs as Array<{ agent: string; run_id: string; scheduled_for: string; prepare_url: string }>).filter((r) => r.agent === 'coach');
+    expect(runs).toHaveLength(2);
+    const [first, second] = runs as [(typeof runs)[0], (typeof runs)[0]];
+    const call = (run: typeof first) => {
+      const url = new URL(run.prepare_url);
+      return app.inject({ method: 'GET', url: `${url.pathname}${url.search}` });
+    };
+    // the runner retries the first run's prepare, then prepares the second
+    for (const run of [first, first, second]) expect((await call(run)).statusCode).toBe(200);
+    // and a prepare naming no run
+    expect((await prepare(app)).statusCode).toBe(200);
+    await waitForEvents(server.url, 3);
+    await outboxEmpty(app);
+    const stored = await storedEvents(server.url);
+    expect(stored.map((e) => [e.msgId, e.data.run_id, e.data.scheduled_for])).toEqual([
+      [first.run_id, first.run_id, first.scheduled_for],
+      [second.run_id, second.run_id, second.scheduled_for],
+      [undefined, undefined, undefined],
+    ]);
+    // the retry was acknowledged (as a duplicate), not left to retry forever
+    expect(await metric(app, 'kaizen_events_published_total')).toBe(4);
+  });
+
   let emission: EventEmission | undefined;
   afterEach(async () => {
     await emission?.close(1000);

@@ -15,8 +15,8 @@ export const PUBLISH_TIMEOUT_MS = 2_000;
 /** On shutdown, how long the outbox gets to empty (inside the process's shutdown grace). */
 export const FLUSH_DEADLINE_MS = 5_000;
 
-/** What goes on the bus: the SPEC 5 payload; `run_id` (when present) is the dedupe key. */
-export type OutgoingEvent = PreparedEvent & { run_id?: string };
+/** What goes on the bus: the SPEC 5 payload; its `run_id` (when the prepare named a run) is the dedupe key. */
+export type OutgoingEvent = PreparedEvent;
 
 /** The slice of a pino logger the events module uses (the core never imports Fastify). */
 export interface EventLog {
