@@ -49,9 +49,28 @@ export interface DiscoverOptions {
 }
 
 type RepoOutcome =
-  | { kind: 'runs'; runs: ScheduledRun[]; repo: string }
-  | { kind: 'not_opted_in'; repo: string }
+  | { kind: 'runs'; runs: ScheduledRun[]; repo: string; root: string }
+  | { kind: 'not_opted_in'; repo: string; root: string }
   | { kind: 'skipped'; skip: SkippedRepo; root?: string };
+
+/** What discover made of one roster repo (or malformed roster entry), for the operator console. */
+export interface RepoReport {
+  slug: string;
+  domain?: string;
+  /** scheduled: a valid manifest (its runs may be none after filters or when every entry is disabled). */
+  status: 'scheduled' | 'not_opted_in' | 'skipped';
+  /** Real path of the checkout, when it resolved inside the roots. */
+  root?: string;
+  /** The repo's runs, after the filters. */
+  runs: ScheduledRun[];
+  skip?: SkippedRepo;
+}
+
+export interface FleetReport {
+  result: DiscoverResult;
+  /** Every roster repo and malformed entry, sorted by slug (skips not capped: the console pages them). */
+  repos: RepoReport[];
+}
 
 /** The run a windowed `prepare_url` names, with the slug its id was derived from. */
 interface UrlRun extends CommandRun {
@@ -73,6 +92,11 @@ const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 
  * MAX_SKIPPED_LISTED listed) and a log line when it is news (see SkipLog).
  */
 export async function discover(deps: DiscoverDeps, options: DiscoverOptions): Promise<DiscoverResult> {
+  return (await discoverFleet(deps, options)).result;
+}
+
+/** discover, plus the outcome per roster repo (the console lists repos that emit no run too). */
+export async function discoverFleet(deps: DiscoverDeps, options: DiscoverOptions): Promise<FleetReport> {
   const roster = await deps.roster.load(options.domain === undefined ? {} : { domain: options.domain });
   const repos = options.domain === undefined ? roster.repos : roster.repos.filter((r) => r.domain === options.domain);
 
@@ -81,29 +105,36 @@ export async function discover(deps: DiscoverDeps, options: DiscoverOptions): Pr
   const runs: ScheduledRun[] = [];
   const skipped: SkippedRepo[] = [...roster.skipped];
   const usable: string[] = [];
+  const reports: RepoReport[] = roster.skipped.map((skip) => ({ slug: skip.repo, status: 'skipped', runs: [], skip }));
   let notOptedIn = 0;
   let optedIn = 0;
-  for (const outcome of outcomes) {
+  outcomes.forEach((outcome, i) => {
+    const { slug, domain } = repos[i]!;
+    const base = { slug, ...(domain !== undefined ? { domain } : {}), ...(outcome.root !== undefined ? { root: outcome.root } : {}) };
     if (outcome.kind === 'runs') {
       optedIn++;
       usable.push(outcome.repo);
       runs.push(...outcome.runs);
+      reports.push({ ...base, status: 'scheduled', runs: outcome.runs });
     } else if (outcome.kind === 'not_opted_in') {
       notOptedIn++;
       usable.push(outcome.repo);
+      reports.push({ ...base, status: 'not_opted_in', runs: [] });
     } else {
       skipped.push(outcome.skip);
+      reports.push({ ...base, status: 'skipped', runs: [], skip: outcome.skip });
     }
-  }
+  });
 
   runs.sort((a, b) => byCodeUnits(a.repo, b.repo) || byCodeUnits(a.agent, b.agent));
   const scheduled = options.window ? await windowRuns(deps, options, options.window, runs) : runs;
   skipped.sort((a, b) => byCodeUnits(a.repo, b.repo) || byCodeUnits(a.reason, b.reason));
+  reports.sort((a, b) => byCodeUnits(a.slug, b.slug));
   (deps.skipLog ?? new SkipLog()).report(skipped, usable, roster.source, options.log);
   const byReason: Partial<Record<SkipReason, number>> = {};
   for (const skip of skipped) byReason[skip.reason] = (byReason[skip.reason] ?? 0) + 1;
 
-  return {
+  const result: DiscoverResult = {
     generated_at: new Date().toISOString(),
     source: roster.source,
     host_name: deps.hostName,
@@ -124,12 +155,14 @@ export async function discover(deps: DiscoverDeps, options: DiscoverOptions): Pr
       ...(roster.prefiltered ? { hub_flagged: roster.entries } : {}),
     },
   };
+  return { result, repos: reports };
 }
 
 function examineRepo(deps: DiscoverDeps, options: DiscoverOptions, repo: RosterRepo): RepoOutcome {
-  const skip = (reason: SkippedRepo['reason'], detail: string, extra: Partial<SkippedRepo> = {}): RepoOutcome => ({
+  const skip = (reason: SkippedRepo['reason'], detail: string, extra: Partial<SkippedRepo> = {}, root?: string): RepoOutcome => ({
     kind: 'skipped',
     skip: { repo: repo.slug, reason, detail, ...extra },
+    ...(root !== undefined ? { root } : {}),
   });
 
   // Own properties only: a host named "constructor" must not find Object.prototype.
@@ -156,11 +189,11 @@ function examineRepo(deps: DiscoverDeps, options: DiscoverOptions, repo: RosterR
     }
     return skip('repo_unreachable', 'the schedule file could not be read');
   }
-  if (loaded.status === 'missing') return { kind: 'not_opted_in', repo: repo.slug };
+  if (loaded.status === 'missing') return { kind: 'not_opted_in', repo: repo.slug, root };
   const { result } = loaded;
   if (!result.manifest) {
     const n = result.errors.length;
-    return skip('schedule_invalid', `the manifest has ${n} error${n === 1 ? '' : 's'}: ${result.errors[0]?.message ?? 'invalid'}`, { errors: result.errors });
+    return skip('schedule_invalid', `the manifest has ${n} error${n === 1 ? '' : 's'}: ${result.errors[0]?.message ?? 'invalid'}`, { errors: result.errors }, root);
   }
 
   const manifest = result.manifest;
@@ -187,7 +220,7 @@ function examineRepo(deps: DiscoverDeps, options: DiscoverOptions, repo: RosterR
       run_id: nextRun?.run_id ?? null,
     });
   }
-  return { kind: 'runs', runs, repo: repo.slug };
+  return { kind: 'runs', runs, repo: repo.slug, root };
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Config } from '../config/config.js';
 import { startEventEmission, type EventEmission } from '../events/emission.js';
 import { FLUSH_DEADLINE_MS } from '../events/types.js';
 import { createServices, type Services } from '../services.js';
+import { consolePlugin } from './console/index.js';
 import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin, frameworkErrors } from './plugins/errors.js';
 import { limitsPlugin } from './plugins/limits.js';
@@ -103,6 +104,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(scheduleRoutes, { services });
   await app.register(prepareRoutes, { services, ...(events ? { events } : {}) });
   await app.register(discoverRoutes, { services });
+  await app.register(consolePlugin, { services });
   return app;
 }
 

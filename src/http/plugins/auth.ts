@@ -6,18 +6,32 @@ import { problem } from '../schemas/common.js';
 
 const digest = (token: string): Buffer => createHash('sha256').update(token).digest();
 
+/**
+ * True when `presented` is one of `tokens`. Tokens are compared as SHA-256
+ * digests with timingSafeEqual against every token (no early exit), so
+ * neither the time taken nor the length leaks which bytes matched.
+ */
+export function tokenMatcher(tokens: readonly string[]): (presented: string) => boolean {
+  const accepted = tokens.map(digest);
+  return (presented) => {
+    const d = digest(presented);
+    let ok = false;
+    for (const token of accepted) ok = timingSafeEqual(d, token) || ok;
+    return ok;
+  };
+}
+
 const unauthorized = (detail: string): ServiceError =>
   new ServiceError('unauthorized', 401, 'Unauthorized', detail);
 
 /**
- * Bearer-token guard for every /v1 route when KAIZEN_API_TOKENS is set. Tokens
- * are compared as SHA-256 digests with timingSafeEqual, so neither the
- * comparison time nor the length leaks which bytes matched. Every /v1 route
+ * Bearer-token guard for every /v1 route when KAIZEN_API_TOKENS is set (tokens
+ * compared by tokenMatcher). Every /v1 route
  * documents the scheme and its 401 whether or not tokens are configured, so
  * the OpenAPI document does not depend on configuration.
  */
 export const authPlugin = fp(async (app: FastifyInstance, opts: { tokens: readonly string[] }) => {
-  const accepted = opts.tokens.map(digest);
+  const matches = tokenMatcher(opts.tokens);
 
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/v1/')) return;
@@ -26,7 +40,7 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { tokens: readon
     schema.response = { ...(schema.response as object), 401: problem('Missing or invalid bearer token (unauthorized); only when KAIZEN_API_TOKENS is set', 401) };
   });
 
-  if (accepted.length === 0) return;
+  if (opts.tokens.length === 0) return;
   app.addHook('onRequest', (request, reply, done) => {
     // The matched route, not the raw URL: encoded forms of /v1 cannot slip past.
     if (!request.routeOptions.url?.startsWith('/v1/')) return done();
@@ -36,11 +50,7 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { tokens: readon
       reply.header('www-authenticate', 'Bearer realm="kaizen-schedule"');
       return done(unauthorized('This route requires an Authorization: Bearer <token> header.'));
     }
-    const presented = digest(match[1]!);
-    // Compare against every token (no early exit) to keep timing uniform.
-    let ok = false;
-    for (const token of accepted) ok = timingSafeEqual(presented, token) || ok;
-    if (!ok) {
+    if (!matches(match[1]!)) {
       reply.header('www-authenticate', 'Bearer realm="kaizen-schedule", error="invalid_token"');
       return done(unauthorized('The bearer token is not valid.'));
     }

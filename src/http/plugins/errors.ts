@@ -10,6 +10,9 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; title: strin
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'invalid_content_length', title: 'Invalid content length' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'invalid_json', title: 'Invalid JSON body' },
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'invalid_json', title: 'Invalid JSON body' },
+  // The console's forms (@fastify/csrf-protection).
+  FST_CSRF_MISSING_SECRET: { status: 403, code: 'csrf_invalid', title: 'Form expired or forged' },
+  FST_CSRF_INVALID_TOKEN: { status: 403, code: 'csrf_invalid', title: 'Form expired or forged' },
 };
 
 /** Codes for client errors raised by plugins (e.g. the static files behind /docs). */
@@ -92,7 +95,8 @@ function acceptedMediaTypes(request: FastifyRequest): string[] {
 
 const orList = (items: string[]) => (items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`);
 
-function toProblem(error: FastifyError, request: FastifyRequest): ProblemDocument | undefined {
+/** The problem document for a client error, or undefined for an unexpected one (the console renders the same mapping as a page). */
+export function toProblem(error: FastifyError, request: FastifyRequest): ProblemDocument | undefined {
   if (error instanceof ServiceError) return fromServiceError(error);
   if (error.validation) {
     // An anyOf failure comes with one error per branch; the summary says it.

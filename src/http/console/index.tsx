@@ -1,0 +1,96 @@
+import cookie from '@fastify/cookie';
+import csrf from '@fastify/csrf-protection';
+import formbody from '@fastify/formbody';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { PreparedBundles } from '../../prepare/render.js';
+import type { Services } from '../../services.js';
+import { toProblem } from '../plugins/errors.js';
+import { problemDocument } from '../problem.js';
+import { stylesheet } from './assets.js';
+import { sendPage, type ConsoleContext } from './context.js';
+import { fleetPage } from './fleet.js';
+import { Layout } from './layout.js';
+import { repoPage } from './repo.js';
+import { cookieSecret, SESSION_COOKIE, sessionValid } from './session.js';
+import { PUBLIC, signInPages } from './sign-in.js';
+import { validatePage } from './validate.js';
+
+/** No script and no inline style anywhere: the pages work without JavaScript. */
+const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+};
+
+/**
+ * The operator console (SPEC §10): server-rendered pages over the same core
+ * the API routes use. Registered encapsulated, so its cookie, form parser,
+ * CSRF check, headers and HTML error pages apply to its routes only.
+ */
+export async function consolePlugin(app: FastifyInstance, { services }: { services: Services }): Promise<void> {
+  const { config, roots, agents, defaults, manifests, roster } = services;
+  const auth = config.apiTokens.length > 0;
+  const ctx: ConsoleContext = {
+    services,
+    deps: { roster, roots, manifests, defaults, hostName: config.hostName, prepareCommand: config.prepareCommand },
+    bundles: new PreparedBundles(roots, { agents, defaults, manifests }, config.prepareCommand),
+    // Not the request's Host header: no URL the service shows is built from a client header.
+    baseUrl: config.publicUrl ?? `http://${config.host}:${config.port}`,
+    auth,
+  };
+
+  await app.register(cookie, { secret: cookieSecret(config.apiTokens) });
+  await app.register(formbody);
+  await app.register(csrf, {
+    sessionPlugin: '@fastify/cookie',
+    cookieKey: 'kaizen_csrf',
+    cookieOpts: { path: '/', sameSite: 'strict', httpOnly: true, signed: true, secure: 'auto' },
+    getToken: (request) => (request.body as { _csrf?: string } | undefined)?._csrf,
+  });
+
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    reply.headers(SECURITY_HEADERS);
+    // Pages show fleet data: never kept by a shared cache (the stylesheet sets its own).
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    done(null, payload);
+  });
+
+  if (auth) {
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.routeOptions.config.console?.public) return;
+      const raw = request.cookies[SESSION_COOKIE];
+      const unsigned = raw === undefined ? undefined : request.unsignCookie(raw);
+      if (unsigned?.valid && unsigned.value !== null && sessionValid(unsigned.value, Date.now())) return;
+      if (request.method === 'GET' || request.method === 'HEAD') return reply.redirect('/ui/sign-in', 303);
+      return sendPage(reply, <Layout title="Sign in first" section="error"><h1>Sign in first</h1><p><a href="/ui/sign-in">Sign in</a></p></Layout>, 401);
+    });
+  }
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const doc = toProblem(error, request) ?? problemDocument(500, 'internal_error', `An unexpected error occurred; the service log has the details under request id ${request.id}.`, 'Internal server error');
+    if (doc.status >= 500) request.log.error({ err: error }, 'console page failed');
+    return sendPage(
+      reply,
+      <Layout title={doc.title} section="error">
+        <h1>{doc.title}</h1>
+        <p class="notice bad">{doc.detail}</p>
+        <p class="muted">
+          Status {doc.status}, code <code>{doc.code}</code>, request id <code>{request.id}</code>.
+        </p>
+        <p><a href="/">Back to the fleet</a></p>
+      </Layout>,
+      doc.status,
+    );
+  });
+
+  app.get(stylesheet.path, { schema: { hide: true }, config: PUBLIC }, async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=31536000, immutable').header('etag', stylesheet.etag).send(stylesheet.bytes),
+  );
+
+  signInPages(app, ctx);
+  fleetPage(app, ctx);
+  repoPage(app, ctx);
+  validatePage(app, ctx);
+}
