@@ -73,18 +73,30 @@ table.source tr.note td { padding: .15rem .6rem .35rem; font-family: system-ui, 
 .timeline .now-label { fill: var(--bad); font-weight: 700; }
 .timeline .mark { stroke: var(--bg); stroke-width: 1; }
 .cadence-daily { fill: var(--daily); } .cadence-weekly { fill: var(--weekly); } .cadence-monthly { fill: var(--monthly); }
+figure.timeline-figure { margin: 0; }
 .legend { display: flex; flex-wrap: wrap; gap: 1rem; list-style: none; padding: 0; margin: .5rem 0; font-size: .9rem; }
 .legend svg { vertical-align: middle; }
 details { margin: .5rem 0; } summary { cursor: pointer; font-weight: 600; }
 @media (max-width: 40rem) { main { padding: .5rem; } th, td { padding: .3rem .4rem; } h1 { font-size: 1.25rem; } }
 `;
 
-const BYTES = Buffer.from(STYLESHEET, 'utf8');
-const HASH = createHash('sha256').update(BYTES).digest('hex').slice(0, 16);
+/** A favicon of our own, so browsers do not fetch /favicon.ico into a 404. */
+const ICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#8250df"/><circle cx="8" cy="8" r="4" fill="#fff"/></svg>';
 
-/** The stylesheet under a name that changes with its content, so it can be cached for a year. */
-export const stylesheet = {
-  path: `/ui/assets/console.${HASH}.css`,
-  bytes: BYTES,
-  etag: `"${HASH}"`,
-} as const;
+export interface Asset {
+  path: string;
+  type: string;
+  bytes: Buffer;
+  etag: string;
+}
+
+/** An asset under a name that changes with its content, so it can be cached for a year. */
+function fingerprinted(name: string, ext: string, type: string, text: string): Asset {
+  const bytes = Buffer.from(text, 'utf8');
+  const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+  return { path: `/ui/assets/${name}.${hash}.${ext}`, type, bytes, etag: `"${hash}"` };
+}
+
+export const stylesheet = fingerprinted('console', 'css', 'text/css; charset=utf-8', STYLESHEET);
+export const icon = fingerprinted('icon', 'svg', 'image/svg+xml', ICON);
+export const ASSETS: readonly Asset[] = [stylesheet, icon];

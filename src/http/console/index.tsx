@@ -6,7 +6,7 @@ import { PreparedBundles } from '../../prepare/render.js';
 import type { Services } from '../../services.js';
 import { toProblem } from '../plugins/errors.js';
 import { problemDocument } from '../problem.js';
-import { stylesheet } from './assets.js';
+import { ASSETS } from './assets.js';
 import { sendPage, type ConsoleContext } from './context.js';
 import { fleetPage } from './fleet.js';
 import { Layout } from './layout.js';
@@ -85,9 +85,11 @@ export async function consolePlugin(app: FastifyInstance, { services }: { servic
     );
   });
 
-  app.get(stylesheet.path, { schema: { hide: true }, config: PUBLIC }, async (_request, reply) =>
-    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=31536000, immutable').header('etag', stylesheet.etag).send(stylesheet.bytes),
-  );
+  for (const asset of ASSETS) {
+    app.get(asset.path, { schema: { hide: true }, config: PUBLIC }, async (_request, reply) =>
+      reply.type(asset.type).header('cache-control', 'public, max-age=31536000, immutable').header('etag', asset.etag).send(asset.bytes),
+    );
+  }
 
   signInPages(app, ctx);
   fleetPage(app, ctx);

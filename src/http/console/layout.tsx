@@ -1,6 +1,6 @@
 import type { ComponentChildren, VNode } from 'preact';
 import { renderToString } from 'preact-render-to-string';
-import { stylesheet } from './assets.js';
+import { icon, stylesheet } from './assets.js';
 
 export type Section = 'fleet' | 'validate' | 'repo' | 'sign-in' | 'error';
 
@@ -26,6 +26,7 @@ export function Layout({ title, section, signOutCsrf, children }: LayoutProps): 
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${title} · kaizen-schedule`}</title>
         <link rel="stylesheet" href={stylesheet.path} />
+        <link rel="icon" href={icon.path} type="image/svg+xml" />
       </head>
       <body>
         <a class="skip" href="#main">Skip to content</a>
