@@ -14,6 +14,13 @@ export default tseslint.config(
     },
   },
   {
+    // Pages put text in through preact, which escapes it; nothing bypasses that.
+    files: ['**/*.tsx'],
+    rules: {
+      'no-restricted-syntax': ['error', { selector: "JSXAttribute[name.name='dangerouslySetInnerHTML']", message: 'Render text through JSX, which escapes it; no raw HTML.' }],
+    },
+  },
+  {
     files: ['src/config/**', 'tests/**', 'bench/**', 'scripts/**'],
     rules: { 'no-restricted-properties': 'off' },
   },

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request as undiciRequest } from 'undici';
 import { benchBounds } from './bounds.js';
+import { CONSOLE_TARGET_RATIO, benchConsole } from './console.js';
 import { EVENTS_TARGET_RATIO, benchEvents } from './events.js';
 import { HOST_NAME, writeDiscoverFleet, writePrepareRepo } from './fleet.js';
 import { WINDOW_TARGETS, benchWindows } from './windows.js';
@@ -201,6 +202,10 @@ async function main(): Promise<void> {
   // 2b. due windows against a plain discover of the same fleet.
   const windows = await benchWindows({ base, rounds: ROUNDS, request, log: (l) => process.stdout.write(`${l}\n`) });
 
+  // 2c. the console's fleet page vs the discover call it is built from.
+  process.stdout.write(`console: fleet page vs discover, ${FLEET_SIZE} repos\n`);
+  const consolePage = await benchConsole(base);
+
   // 4. one process per prepare call (two at a time, one per core).
   process.stdout.write(`spawning ${SPAWN_CALLS} one-shot prepare processes\n`);
   const spawnStart = process.hrtime.bigint();
@@ -242,6 +247,7 @@ async function main(): Promise<void> {
     ),
     discover: { repos: FLEET_SIZE, scheduled_runs: runs, service_median_ms: median(discoverMs), baseline_median_ms: median(baselineMs), ratio: median(discoverMs) / median(baselineMs) },
     windows,
+    console: consolePage,
     peak_rss_mb: rssMb,
     peak_rss_after_prepare_mb: rssAfterPrepareMb,
     bounds,
@@ -254,12 +260,13 @@ async function main(): Promise<void> {
     discover_ratio: result.discover.ratio <= TARGETS.discoverRatio,
     window_week_ratio: windows.week.ratio <= WINDOW_TARGETS.weekRatio,
     window_quarter_hour_ratio: windows.quarter_hour.ratio <= WINDOW_TARGETS.quarterHourRatio,
+    console_ratio: consolePage.ratio <= CONSOLE_TARGET_RATIO,
     peak_rss: rssMb <= TARGETS.peakRssMb,
     spawn_speedup: result.spawn_per_call.speedup >= TARGETS.spawnSpeedup,
     bounds_load_peak_rss: bounds.discover_load.rss_peak_mb <= TARGETS.peakRssMb,
     events_ratio: events.ratio >= TARGETS.eventsRatio,
   };
-  const output = { ...result, targets: { ...TARGETS, windows: WINDOW_TARGETS }, checks };
+  const output = { ...result, targets: { ...TARGETS, windows: WINDOW_TARGETS, consoleRatio: CONSOLE_TARGET_RATIO }, checks };
   mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(path.join(ROOT, 'bench/results/latest.json'), `${JSON.stringify(output, null, 2)}\n`);
 
@@ -278,6 +285,7 @@ async function main(): Promise<void> {
     [`discover ${FLEET_SIZE} repos, median ms`, f(result.discover.service_median_ms), f(result.discover.baseline_median_ms), f(result.discover.ratio, 2), `<= ${TARGETS.discoverRatio}`, ok(checks.discover_ratio)],
     [`discover 7-day window (${windows.week.runs} runs) vs plain, ms`, f(windows.week.median_ms), f(windows.plain_median_ms), f(windows.week.ratio, 2), `<= ${WINDOW_TARGETS.weekRatio}`, ok(checks.window_week_ratio)],
     [`discover 15-minute window vs plain, ms`, f(windows.quarter_hour.median_ms), f(windows.plain_median_ms), f(windows.quarter_hour.ratio, 2), `<= ${WINDOW_TARGETS.quarterHourRatio}`, ok(checks.window_quarter_hour_ratio)],
+    [`console fleet page (${Math.round(consolePage.page_bytes / 1024)} KiB) vs discover, median ms`, f(consolePage.page_median_ms), f(consolePage.discover_median_ms), f(consolePage.ratio, 2), `<= ${CONSOLE_TARGET_RATIO}`, ok(checks.console_ratio)],
     ['peak RSS MB', f(rssMb), '', '', `<= ${TARGETS.peakRssMb}`, ok(checks.peak_rss)],
     ['prepare json req/s, events on vs off', f(events.on_rps, 0), f(events.off_rps, 0), f(events.ratio, 2), `>= ${TARGETS.eventsRatio}`, ok(checks.events_ratio)],
     ['events published / failed / dropped', `${events.events.published} / ${events.events.failed} / ${events.events.dropped}`, '', '', '', ''],

@@ -2,7 +2,8 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/http/app.js';
-import { testApp, testConfig } from './helpers/fleet.js';
+import { REPOS_PER_PAGE } from '../src/http/console/fleet.js';
+import { tempFleet, testApp, testConfig } from './helpers/fleet.js';
 import { HOSTILE_ATTR_SLUG, HOSTILE_SLUG, NOW, TOKEN, hostileFleet } from './helpers/console.js';
 
 const form = (fields: Record<string, string>) => ({
@@ -57,7 +58,7 @@ describe('console pages over the example fleet', () => {
     const svg = html.slice(html.indexOf('<svg xmlns'), html.indexOf('</svg>', html.indexOf('<svg xmlns')));
     expect(svg.match(/class="repo-row"/g)).toHaveLength(3);
     // docs-site: documentation on 5 weekdays of the 7 days (Tue-Fri, Mon), docs-linkcheck Mon, coach Tue 1 Dec.
-    const docs = svg.slice(svg.indexOf('<title>docs-site</title>'));
+    const docs = svg.slice(svg.indexOf('>docs-site</text>'));
     const docsRow = docs.slice(0, docs.indexOf('</g>'));
     expect(docsRow.match(/<circle/g)).toHaveLength(7);
     expect(docsRow).toContain('<title>coach · Tue 1 Dec 2026, 09:00 (UTC-05:00) America/New_York</title>');
@@ -150,6 +151,31 @@ describe('console pages over the example fleet', () => {
   it('stays out of the OpenAPI document', async () => {
     const doc = (await app.inject('/openapi.json')).json() as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths).filter((p) => p === '/' || p.startsWith('/ui'))).toEqual([]);
+  });
+});
+
+describe('console over a fleet larger than a page', () => {
+  it('pages the repo table and the timeline; counts and filters cover the whole fleet', async () => {
+    const repos: Record<string, Record<string, string>> = {};
+    for (let i = 0; i < REPOS_PER_PAGE + 5; i++) repos[`repo-${String(i).padStart(3, '0')}`] = { '.kaizen/schedule.yml': 'version: "1"\nagents:\n  coach: { cadence: daily }\n' };
+    const fleet = tempFleet(repos);
+    const app = await testApp({ KAIZEN_REPO_ROOTS: fleet.dir });
+    try {
+      const first = (await app.inject(`/?now=${NOW}`)).body;
+      expect(first.match(/<tbody>/g)).toHaveLength(REPOS_PER_PAGE);
+      expect(first.match(/class="repo-row"/g)).toHaveLength(REPOS_PER_PAGE);
+      expect(first).toContain(`<dd data-count="scheduled_runs">${REPOS_PER_PAGE + 5}</dd>`);
+      expect(first).toContain(`Repos 1–${REPOS_PER_PAGE} of ${REPOS_PER_PAGE + 5}`);
+      const next = /<a href="([^"]+)" rel="next">/.exec(first)![1]!.replaceAll('&amp;', '&');
+      expect(next).toBe('/?page=2&now=2026-12-01T10%3A00%3A00Z');
+      const second = (await app.inject(next)).body;
+      expect(second.match(/<tbody>/g)).toHaveLength(5);
+      expect(second).toContain('/ui/repos/repo-104');
+      expect(second).toContain('rel="prev"');
+    } finally {
+      await app.close();
+      fleet.cleanup();
+    }
   });
 });
 

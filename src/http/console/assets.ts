@@ -68,12 +68,13 @@ table.source tr.note td { padding: .15rem .6rem .35rem; font-family: system-ui, 
 .timeline svg { display: block; min-width: 56rem; width: 100%; height: auto; font: 11px system-ui, sans-serif; }
 .timeline .day { stroke: var(--line); }
 .timeline .day-label, .timeline .repo-label { fill: var(--fg); }
-.timeline .row { stroke: var(--line); stroke-dasharray: 2 3; }
+.timeline .row { stroke: var(--line); stroke-dasharray: 2 3; fill: none; }
 .timeline .now { stroke: var(--bad); stroke-width: 2; }
 .timeline .now-label { fill: var(--bad); font-weight: 700; }
 .timeline .mark { stroke: var(--bg); stroke-width: 1; }
 .cadence-daily { fill: var(--daily); } .cadence-weekly { fill: var(--weekly); } .cadence-monthly { fill: var(--monthly); }
 figure.timeline-figure { margin: 0; }
+.pager { margin: .5rem 0; display: flex; gap: 1rem; }
 .legend { display: flex; flex-wrap: wrap; gap: 1rem; list-style: none; padding: 0; margin: .5rem 0; font-size: .9rem; }
 .legend svg { vertical-align: middle; }
 details { margin: .5rem 0; } summary { cursor: pointer; font-weight: 600; }

@@ -16,8 +16,16 @@ export const FleetQuery = Type.Object({
   cadence: Type.Optional(Type.Union([Type.Literal(''), Type.Literal('daily'), Type.Literal('weekly'), Type.Literal('monthly')])),
   agent: Type.Optional(Type.String({ pattern: `^$|${AGENT_NAME_PATTERN.source}` })),
   now: Type.Optional(Type.String({ format: 'date-time' })),
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
 });
 type FleetQuery = Static<typeof FleetQuery>;
+
+/**
+ * Repos per page. Counts and filters cover the whole fleet; the table and the
+ * timeline show a page of it, so a thousand-repo fleet is a page a phone can
+ * load and the server renders in a fraction of the discover it comes from.
+ */
+export const REPOS_PER_PAGE = 100;
 
 const COUNT_LABELS: ReadonlyArray<[keyof DiscoverCounts, string]> = [
   ['roster_entries', 'Roster entries'],
@@ -44,7 +52,9 @@ export function statusOf(repo: RepoReport): { label: string; kind: 'scheduled' |
 /** Roster entries without a usable slug have no page of their own. */
 const hasPage = (repo: RepoReport): boolean => !(repo.skip && (repo.skip.reason === 'roster_entry_invalid' || repo.skip.reason === 'roster_entry_duplicate'));
 
-function NextRun({ run, now }: { run: ScheduledRun; now: Date }): VNode {
+// Per-row pieces are plain functions, not components: at a thousand repos a
+// component per row costs preact a measurable instantiation each.
+function nextRun(run: ScheduledRun, now: Date): VNode {
   if (!run.next_run) return <span class="muted">never</span>;
   return (
     <>
@@ -53,7 +63,7 @@ function NextRun({ run, now }: { run: ScheduledRun; now: Date }): VNode {
   );
 }
 
-function RepoRows({ repo, now, nowParam }: { repo: RepoReport; now: Date; nowParam: string | undefined }): VNode {
+function repoRows(repo: RepoReport, now: Date, nowParam: string | undefined): VNode {
   const status = statusOf(repo);
   const name = hasPage(repo) ? <a href={repoHref(repo.slug, nowParam)}>{repo.slug}</a> : <span>{repo.slug}</span>;
   const head = (
@@ -90,9 +100,7 @@ function RepoRows({ repo, now, nowParam }: { repo: RepoReport; now: Date; nowPar
             <code>{run.cron}</code> <span class="muted">{run.cron_source === 'manifest' ? 'manifest' : 'cadence default'}</span>
           </td>
           <td>{run.timezone}</td>
-          <td>
-            <NextRun run={run} now={now} />
-          </td>
+          <td>{nextRun(run, now)}</td>
         </tr>
       ))}
     </tbody>
@@ -117,6 +125,19 @@ function FleetView(p: FleetViewProps): VNode {
   const filtered = Boolean(query.cadence || query.agent);
   // With a cadence or agent filter only the repos with matching runs (and the problems) stay listed.
   const listed = filtered ? p.repos.filter((r) => r.runs.length > 0 || r.status === 'skipped') : p.repos;
+  const pages = Math.max(1, Math.ceil(listed.length / REPOS_PER_PAGE));
+  const page = Math.min(query.page ?? 1, pages);
+  const first = (page - 1) * REPOS_PER_PAGE;
+  const shown = listed.slice(first, first + REPOS_PER_PAGE);
+  const pageLink = (n: number): string => link('/', query.now, { domain: query.domain, cadence: query.cadence, agent: query.agent, page: n === 1 ? undefined : String(n) });
+  const pager =
+    pages > 1 ? (
+      <nav class="pager" aria-label="Pages of repos">
+        {page > 1 && <a href={pageLink(page - 1)} rel="prev">← Previous</a>}{' '}
+        <span>{`Page ${page} of ${pages}`}</span>{' '}
+        {page < pages && <a href={pageLink(page + 1)} rel="next">Next →</a>}
+      </nav>
+    ) : null;
   return (
     <Layout title="Fleet" section="fleet" {...p.signOut}>
       <h1>Fleet</h1>
@@ -158,11 +179,15 @@ function FleetView(p: FleetViewProps): VNode {
         ))}
       </dl>
       <h2>Next 7 days</h2>
-      <Timeline rows={listed.filter((r) => r.runs.length > 0)} now={now} zone={p.zone} />
+      <Timeline rows={shown.filter((r) => r.runs.length > 0)} now={now} zone={p.zone} />
       <h2 id="repos">Repos</h2>
+      {pager}
       <div class="scroll">
         <table aria-labelledby="repos">
-          <caption>{`${plural(listed.length, 'repo')} listed; next runs in each repo's own time zone`}</caption>
+          <caption>
+            {listed.length > shown.length ? `Repos ${first + 1}–${first + shown.length} of ${listed.length}` : plural(listed.length, 'repo')}
+            {"; next runs in each repo's own time zone"}
+          </caption>
           <thead>
             <tr>
               <th scope="col">Repo</th>
@@ -174,11 +199,10 @@ function FleetView(p: FleetViewProps): VNode {
               <th scope="col">Next run</th>
             </tr>
           </thead>
-          {listed.map((repo) => (
-            <RepoRows repo={repo} now={now} nowParam={query.now} />
-          ))}
+          {shown.map((repo) => repoRows(repo, now, query.now))}
         </table>
       </div>
+      {pager}
     </Layout>
   );
 }
