@@ -1,9 +1,10 @@
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/http/app.js';
 import { REPOS_PER_PAGE } from '../src/http/console/fleet.js';
-import { tempFleet, testApp, testConfig } from './helpers/fleet.js';
+import { tempDir, tempFleet, testApp, testConfig, writeFiles } from './helpers/fleet.js';
 import { HOSTILE_ATTR_SLUG, HOSTILE_SLUG, NOW, TOKEN, hostileFleet } from './helpers/console.js';
 
 const form = (fields: Record<string, string>) => ({
@@ -151,6 +152,41 @@ describe('console pages over the example fleet', () => {
   it('stays out of the OpenAPI document', async () => {
     const doc = (await app.inject('/openapi.json')).json() as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths).filter((p) => p === '/' || p.startsWith('/ui'))).toEqual([]);
+  });
+});
+
+describe('console over a roster file', () => {
+  it('lists roster repos that emit no run: not opted in, unreachable, outside the roots', async () => {
+    const fleet = tempFleet({ 'no-schedule': { 'README.md': 'x' }, ok: { '.kaizen/schedule.yml': 'version: "1"\nagents:\n  coach: { cadence: weekly }\n' } });
+    const roster = tempDir();
+    writeFiles(roster.dir, {
+      'roster.json': JSON.stringify([
+        { slug: 'ok', domain: 'core', host_paths: { h: path.join(fleet.dir, 'ok') } },
+        { slug: 'no-schedule', domain: 'core', host_paths: { h: path.join(fleet.dir, 'no-schedule') } },
+        { slug: 'gone', domain: 'core', host_paths: { h: path.join(fleet.dir, 'gone') } },
+        { slug: 'elsewhere', domain: 'core', host_paths: { h: roster.dir } },
+        { slug: 'other-host', domain: 'edge', host_paths: { h2: path.join(fleet.dir, 'ok') } },
+      ]),
+    });
+    const app = await testApp({ KAIZEN_REPO_ROOTS: fleet.dir, KAIZEN_ROSTER_FILE: path.join(roster.dir, 'roster.json'), KAIZEN_HOST_NAME: 'h' });
+    try {
+      const html = (await app.inject(`/?now=${NOW}`)).body;
+      expect(repoGroup(html, 'ok')).toContain('scheduled · 1 agent');
+      expect(repoGroup(html, 'no-schedule')).toMatch(/not opted in.*no \.kaizen\/schedule\.yml/s);
+      expect(repoGroup(html, 'gone')).toContain('skipped · repo_unreachable');
+      expect(repoGroup(html, 'elsewhere')).toContain('skipped · repo_outside_roots');
+      expect(repoGroup(html, 'other-host')).toMatch(/skipped · repo_unreachable.*no host_paths entry for this host/s);
+      expect(html).toContain('<dd data-count="not_opted_in">1</dd>');
+      const core = (await app.inject(`/?now=${NOW}&domain=core`)).body;
+      expect(core).not.toContain('/ui/repos/other-host');
+      expect(core).toContain('<dd data-count="repos">4</dd>');
+      const page = (await app.inject(`/ui/repos/gone?now=${NOW}`)).body;
+      expect(page).toContain('The checkout could not be used');
+    } finally {
+      await app.close();
+      fleet.cleanup();
+      roster.cleanup();
+    }
   });
 });
 
