@@ -1,6 +1,6 @@
 import type { VNode } from 'preact';
 import type { ScheduledRun } from '../../discover/types.js';
-import { nextRuns } from '../../manifest/cron.js';
+import { fireTimesBetween, nextRuns } from '../../manifest/cron.js';
 import { formatInZone } from '../../manifest/timezone.js';
 import { plural, wallTime } from './format.js';
 
@@ -53,11 +53,8 @@ function firesFor(cache: Map<string, Fire[]>, run: ScheduledRun, now: Date, end:
   const key = `${run.cron}\u0000${run.timezone}`;
   let fires = cache.get(key);
   if (!fires) {
-    // A day's worth first: most crons fire at most daily, and croner's cost grows with the count asked for.
-    let dates = nextRuns(run.cron, run.timezone, now, 8);
-    if (dates.length === 8 && dates[7]!.getTime() <= end) dates = nextRuns(run.cron, run.timezone, now, MAX_MARKS_PER_AGENT);
-    fires = dates
-      .filter((d) => d.getTime() <= end)
+    // The due-window enumeration (from < t <= to), so the marks are the runs a window over these days would emit.
+    fires = fireTimesBetween(run.cron, run.timezone, now, new Date(end), MAX_MARKS_PER_AGENT)
       .map((d) => ({ at: d.getTime(), label: wallTime(formatInZone(d, run.timezone)) }));
     cache.set(key, fires);
   }
