@@ -173,9 +173,10 @@ describe('415', () => {
 });
 
 describe('GET /', () => {
-  it('sends a person to Swagger UI', async () => {
+  it('is the operator console, which links Swagger UI', async () => {
     const res = await app.inject('/');
-    expect(res.statusCode).toBe(302);
-    expect(res.headers.location).toBe('/docs');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(res.body).toContain('<a href="/docs">API (Swagger UI)</a>');
   });
 });

@@ -16,7 +16,6 @@ import { agentRoutes } from './routes/agents.js';
 import { discoverRoutes } from './routes/discover.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { prepareRoutes } from './routes/prepare.js';
-import { rootRoutes } from './routes/root.js';
 import { scheduleRoutes } from './routes/schedule.js';
 
 export interface BuildOptions {
@@ -98,7 +97,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const { roster } = services;
   const extraChecks: ReadinessCheck[] = roster.readiness ? [{ name: 'state_hub', run: () => roster.readiness!() }] : [];
   if (events) extraChecks.push({ name: 'nats', required: false, run: async () => events.readiness() });
-  await app.register(rootRoutes);
   await app.register(healthRoutes, { services, extraChecks, draining: () => app.draining() });
   await app.register(agentRoutes, { services });
   await app.register(scheduleRoutes, { services });
