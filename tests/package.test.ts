@@ -43,10 +43,15 @@ describe('engines', () => {
   });
 
   // The overrides pin Node-20-compatible majors; these are the calls the parents make.
-  it('the overridden cookie and content-disposition still do what light-my-request and @fastify/static call them for', () => {
+  it('the overridden cookie and content-disposition still do what light-my-request, @fastify/cookie and @fastify/static call them for', () => {
     const fromLmr = createRequire(createRequire(import.meta.url).resolve('light-my-request'));
     const { stringifySetCookie } = fromLmr('cookie') as { stringifySetCookie: (c: { name: string; value: string; path: string }) => string };
     expect(stringifySetCookie({ name: 'a', value: 'b c', path: '/' })).toBe('a=b%20c; Path=/');
+    // @fastify/cookie (the console's cookies) calls these two.
+    const fromCookiePlugin = createRequire(createRequire(import.meta.url).resolve('@fastify/cookie'));
+    const cookieLib = fromCookiePlugin('cookie') as { stringifySetCookie: (c: { name: string; value: string; path: string }) => string; parseCookie: (h: string) => Record<string, string> };
+    expect(cookieLib.stringifySetCookie({ name: 'a', value: 'b c', path: '/' })).toBe('a=b%20c; Path=/');
+    expect(cookieLib.parseCookie('a=b%20c; d=e')).toEqual({ a: 'b c', d: 'e' });
     const fromStatic = createRequire(createRequire(import.meta.url).resolve('@fastify/static'));
     const { create } = fromStatic('content-disposition') as { create: (name: string) => string };
     expect(create('report.txt')).toBe('attachment; filename=report.txt');
