@@ -35,7 +35,7 @@ export async function consolePlugin(app: FastifyInstance, { services }: { servic
   const ctx: ConsoleContext = {
     services,
     deps: { roster, roots, manifests, defaults, hostName: config.hostName, prepareCommand: config.prepareCommand },
-    bundles: new PreparedBundles(roots, { agents, defaults, manifests }, config.prepareCommand),
+    bundles: new PreparedBundles(roots, { agents, defaults, manifests }, { prepareCommandTemplate: config.prepareCommand, host: config.hostName, emit: false }),
     // Not the request's Host header: no URL the service shows is built from a client header.
     baseUrl: config.publicUrl ?? `http://${config.host}:${config.port}`,
     auth,
