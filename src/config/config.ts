@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Type, type Static } from 'typebox';
+import { Type, type Static, type TObject } from 'typebox';
 import { compileCheck } from '../shared/schema-check.js';
 import { DEFAULT_CADENCE_CRONS, checkCron } from '../manifest/cron.js';
 import { DEFAULT_TIMEZONE, canonicalTimeZone, isValidTimeZone } from '../manifest/timezone.js';
@@ -11,10 +11,11 @@ import { packageRoot } from '../shared/package-root.js';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const BOOLEAN = '^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]|1|0|[Yy][Ee][Ss]|[Nn][Oo]|[Oo][Nn]|[Oo][Ff][Ff])$';
 
-/** The environment as the service reads it: every variable optional, all strings. */
-const EnvSchema = Type.Object({
-  HOST: Type.Optional(Type.String({ minLength: 1 })),
-  PORT: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
+/**
+ * The environment the core reads (every variable optional, all strings): what
+ * the service and every CLI verb share.
+ */
+const CoreEnvSchema = Type.Object({
   LOG_LEVEL: Type.Optional(Type.Union(LOG_LEVELS.map((l) => Type.Literal(l)))),
   KAIZEN_REPO_ROOTS: Type.Optional(Type.String({ minLength: 1 })),
   KAIZEN_STATE_HUB_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
@@ -24,25 +25,32 @@ const EnvSchema = Type.Object({
   KAIZEN_HUB_SCHEDULE_FLAG: Type.Optional(Type.String({ pattern: BOOLEAN })),
   KAIZEN_DEFAULT_TIMEZONE: Type.Optional(Type.String({ minLength: 1 })),
   KAIZEN_PREPARE_COMMAND: Type.Optional(Type.String({ minLength: 1 })),
+  KAIZEN_CRON_DAILY: Type.Optional(Type.String({ minLength: 1 })),
+  KAIZEN_CRON_WEEKLY: Type.Optional(Type.String({ minLength: 1 })),
+  KAIZEN_CRON_MONTHLY: Type.Optional(Type.String({ minLength: 1 })),
+});
+type CoreEnv = Static<typeof CoreEnvSchema>;
+
+/** The variables only the HTTP server reads: the CLI's repo verbs never look at them. */
+const ServerEnvSchema = Type.Object({
+  HOST: Type.Optional(Type.String({ minLength: 1 })),
+  PORT: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
   KAIZEN_PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
   KAIZEN_ENABLE_WRITE: Type.Optional(Type.String({ pattern: BOOLEAN })),
   KAIZEN_API_TOKENS: Type.Optional(Type.String()),
   KAIZEN_RATE_LIMIT_PER_MINUTE: Type.Optional(Type.String({ pattern: '^[0-9]{1,7}$' })),
   KAIZEN_MAX_EVENT_LOOP_DELAY_MS: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
   KAIZEN_SHUTDOWN_DELAY_MS: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
-  KAIZEN_CRON_DAILY: Type.Optional(Type.String({ minLength: 1 })),
-  KAIZEN_CRON_WEEKLY: Type.Optional(Type.String({ minLength: 1 })),
-  KAIZEN_CRON_MONTHLY: Type.Optional(Type.String({ minLength: 1 })),
   KAIZEN_NATS_URL: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
   KAIZEN_NATS_OUTBOX_SIZE: Type.Optional(Type.String({ pattern: '^[0-9]{1,7}$' })),
 });
-type Env = Static<typeof EnvSchema>;
+type ServerEnv = Static<typeof ServerEnvSchema>;
+type Env = CoreEnv & ServerEnv;
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export interface Config {
-  host: string;
-  port: number;
+/** What the core (manifests, agents, prepare, discover) needs; the CLI loads only this for its repo verbs. */
+export interface CoreConfig {
   logLevel: LogLevel;
   /** Absolute directories every repo path must lie in. */
   repoRoots: string[];
@@ -55,6 +63,14 @@ export interface Config {
   defaultTimezone: string;
   cadenceCrons: Record<Cadence, string>;
   prepareCommand: string;
+  /** Where packaged agent prompts live (not an environment variable). */
+  packagedAgentsDir: string;
+}
+
+/** What only the HTTP server needs. */
+export interface ServerConfig {
+  host: string;
+  port: number;
   publicUrl?: string;
   enableWrite: boolean;
   apiTokens: string[];
@@ -64,8 +80,6 @@ export interface Config {
   maxEventLoopDelayMs: number;
   /** After SIGTERM: how long to keep accepting (answering 503 shutting_down, readiness failing) before closing the listener. */
   shutdownDelayMs: number;
-  /** Where packaged agent prompts live (not an environment variable). */
-  packagedAgentsDir: string;
   /** Event emission to NATS JetStream (SPEC section 5); absent without KAIZEN_NATS_URL. */
   nats?: NatsConfig;
 }
@@ -84,6 +98,8 @@ export interface NatsConfig {
 /** Default KAIZEN_NATS_OUTBOX_SIZE: a few MB of small JSON events. */
 export const DEFAULT_OUTBOX_SIZE = 10_000;
 const NATS_SCHEMES = new Set(['nats:', 'tls:']);
+
+export type Config = CoreConfig & ServerConfig;
 
 export class ConfigError extends Error {
   constructor(readonly variable: string, message: string) {
@@ -162,33 +178,58 @@ function parseBoolean(value: string | undefined): boolean {
   return value !== undefined && /^(true|1|yes|on)$/i.test(value);
 }
 
-/**
- * Reads and validates the configuration once, at start-up. Throws a
- * ConfigError naming the offending variable; nothing else reads the
- * environment.
- */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  // Empty strings mean "unset", as with most shells' `VAR= cmd`.
+/** The variables of `schema` that are set (empty strings mean "unset", as with most shells' `VAR= cmd`), checked against it. */
+function readEnv<T extends TObject>(schema: T, env: NodeJS.ProcessEnv): Static<T> {
   const raw: Record<string, string> = {};
-  for (const key of Object.keys(EnvSchema.properties)) {
+  for (const key of Object.keys(schema.properties)) {
     const value = env[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }
-  const firstError = compileCheck(EnvSchema).problems(raw)[0];
+  const firstError = compileCheck(schema).problems(raw)[0];
   if (firstError) {
     const variable = firstError.path.replace(/^\//, '') as keyof Env;
     // Values that may hold credentials are never echoed.
     const got = variable === 'KAIZEN_NATS_URL' ? '' : ` (got ${JSON.stringify(raw[variable])})`;
     throw new ConfigError(variable, `${HUMAN_RULES[variable] ?? firstError.message}${got}`);
   }
-  const e = raw as Env;
+  return raw as Static<T>;
+}
 
-  const port = e.PORT === undefined ? 3000 : Number(e.PORT);
-  if (port > 65535) throw new ConfigError('PORT', `must be a port number (got ${JSON.stringify(e.PORT)})`);
+/** A base URL (hub, public URL): parseable, without query, fragment or credentials. */
+function checkBaseUrl(variable: keyof Env, value: string | undefined): void {
+  if (value === undefined) return;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(variable, `${JSON.stringify(value)} is not a valid URL`);
+  }
+  if (url.search || url.hash || url.username || url.password) {
+    throw new ConfigError(variable, 'must be a plain base URL, without query, fragment or credentials');
+  }
+}
 
-  const repoRoots = e.KAIZEN_REPO_ROOTS
-    ? e.KAIZEN_REPO_ROOTS.split(':').filter(Boolean).map((r) => path.resolve(r))
-    : defaultRepoRoots();
+export interface CoreConfigOverrides {
+  /**
+   * Roots to use instead of KAIZEN_REPO_ROOTS (which is then not read): the
+   * CLI confines itself to the one repo it works on.
+   */
+  repoRoots?: string[];
+}
+
+/**
+ * Reads and validates the core part of the configuration. Throws a
+ * ConfigError naming the offending variable; nothing else reads the
+ * environment.
+ */
+export function loadCoreConfig(env: NodeJS.ProcessEnv = process.env, overrides: CoreConfigOverrides = {}): CoreConfig {
+  const e = readEnv(CoreEnvSchema, env);
+
+  const repoRoots = overrides.repoRoots
+    ? overrides.repoRoots.map((r) => path.resolve(r))
+    : e.KAIZEN_REPO_ROOTS
+      ? e.KAIZEN_REPO_ROOTS.split(':').filter(Boolean).map((r) => path.resolve(r))
+      : defaultRepoRoots();
   if (repoRoots.length === 0) throw new ConfigError('KAIZEN_REPO_ROOTS', 'names no directory');
   for (const root of repoRoots) {
     if (!existsSync(root) || !statSync(root).isDirectory()) {
@@ -205,7 +246,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   const cadenceCrons = { ...DEFAULT_CADENCE_CRONS };
   for (const cadence of ['daily', 'weekly', 'monthly'] as const) {
-    const variable = `KAIZEN_CRON_${cadence.toUpperCase()}` as keyof Env;
+    const variable = `KAIZEN_CRON_${cadence.toUpperCase()}` as keyof CoreEnv;
     const value = e[variable];
     if (value === undefined) continue;
     const problem = checkCron(value);
@@ -213,23 +254,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cadenceCrons[cadence] = value.trim();
   }
 
-  for (const variable of ['KAIZEN_STATE_HUB_URL', 'KAIZEN_PUBLIC_URL'] as const) {
-    const value = e[variable];
-    if (value === undefined) continue;
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      throw new ConfigError(variable, `${JSON.stringify(value)} is not a valid URL`);
-    }
-    if (url.search || url.hash || url.username || url.password) {
-      throw new ConfigError(variable, 'must be a plain base URL, without query, fragment or credentials');
-    }
-  }
+  checkBaseUrl('KAIZEN_STATE_HUB_URL', e.KAIZEN_STATE_HUB_URL);
 
   if (e.KAIZEN_ROSTER_FILE && !existsSync(e.KAIZEN_ROSTER_FILE)) {
     throw new ConfigError('KAIZEN_ROSTER_FILE', `${e.KAIZEN_ROSTER_FILE} does not exist`);
   }
+
+  return {
+    logLevel: e.LOG_LEVEL ?? 'info',
+    repoRoots,
+    ...(e.KAIZEN_STATE_HUB_URL ? { stateHubUrl: e.KAIZEN_STATE_HUB_URL.replace(/\/+$/, '') } : {}),
+    ...(e.KAIZEN_ROSTER_FILE ? { rosterFile: path.resolve(e.KAIZEN_ROSTER_FILE) } : {}),
+    hostName: e.KAIZEN_HOST_NAME ?? os.hostname(),
+    hubTimeoutMs: e.KAIZEN_HUB_TIMEOUT_MS === undefined ? 5000 : Math.max(1, Number(e.KAIZEN_HUB_TIMEOUT_MS)),
+    hubScheduleFlag: parseBoolean(e.KAIZEN_HUB_SCHEDULE_FLAG),
+    defaultTimezone,
+    cadenceCrons,
+    prepareCommand: e.KAIZEN_PREPARE_COMMAND ?? DEFAULT_PREPARE_COMMAND,
+    packagedAgentsDir: path.join(packageRoot(), 'agents'),
+  };
+}
+
+/** Reads and validates the HTTP server's part of the configuration (listen address, auth, limits). */
+export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const e = readEnv(ServerEnvSchema, env);
+
+  const port = e.PORT === undefined ? 3000 : Number(e.PORT);
+  if (port > 65535) throw new ConfigError('PORT', `must be a port number (got ${JSON.stringify(e.PORT)})`);
+
+  checkBaseUrl('KAIZEN_PUBLIC_URL', e.KAIZEN_PUBLIC_URL);
 
   const apiTokens = (e.KAIZEN_API_TOKENS ?? '').split(',').map((t) => t.trim()).filter(Boolean);
   // Set but empty of tokens (", ") must not silently leave every route open.
@@ -246,23 +299,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     host: e.HOST ?? '127.0.0.1',
     port,
-    logLevel: e.LOG_LEVEL ?? 'info',
-    repoRoots,
-    ...(e.KAIZEN_STATE_HUB_URL ? { stateHubUrl: e.KAIZEN_STATE_HUB_URL.replace(/\/+$/, '') } : {}),
-    ...(e.KAIZEN_ROSTER_FILE ? { rosterFile: path.resolve(e.KAIZEN_ROSTER_FILE) } : {}),
-    hostName: e.KAIZEN_HOST_NAME ?? os.hostname(),
-    hubTimeoutMs: e.KAIZEN_HUB_TIMEOUT_MS === undefined ? 5000 : Math.max(1, Number(e.KAIZEN_HUB_TIMEOUT_MS)),
-    hubScheduleFlag: parseBoolean(e.KAIZEN_HUB_SCHEDULE_FLAG),
-    defaultTimezone,
-    cadenceCrons,
-    prepareCommand: e.KAIZEN_PREPARE_COMMAND ?? DEFAULT_PREPARE_COMMAND,
     ...(e.KAIZEN_PUBLIC_URL ? { publicUrl: e.KAIZEN_PUBLIC_URL.replace(/\/+$/, '') } : {}),
     enableWrite: parseBoolean(e.KAIZEN_ENABLE_WRITE),
     apiTokens,
     rateLimitPerMinute: Number(e.KAIZEN_RATE_LIMIT_PER_MINUTE ?? 0),
     maxEventLoopDelayMs: Number(e.KAIZEN_MAX_EVENT_LOOP_DELAY_MS ?? 1000),
     shutdownDelayMs: Number(e.KAIZEN_SHUTDOWN_DELAY_MS ?? DEFAULT_SHUTDOWN_DELAY_MS),
-    packagedAgentsDir: path.join(packageRoot(), 'agents'),
     ...(e.KAIZEN_NATS_URL ? { nats: parseNatsUrls(e.KAIZEN_NATS_URL, outboxSize) } : {}),
   };
+}
+
+/**
+ * Reads and validates the service's whole configuration once, at start-up:
+ * the core part, then the server part.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return { ...loadCoreConfig(env), ...loadServerConfig(env) };
 }
