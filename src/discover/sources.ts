@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, lstatSync, openSync, readSync, readdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { Config } from '../config/config.js';
+import type { CoreConfig } from '../config/config.js';
 import { SCHEDULE_RELATIVE_PATH } from '../manifest/types.js';
 import type { RepoRoots } from '../repo/roots.js';
 import { ServiceError } from '../shared/errors.js';
@@ -184,7 +184,7 @@ export class ScanRosterSource implements RosterSource {
 }
 
 /** The roster source the configuration selects: hub, else roster file, else scan. */
-export function createRosterSource(config: Config, roots: RepoRoots): RosterSource {
+export function createRosterSource(config: CoreConfig, roots: RepoRoots): RosterSource {
   if (config.stateHubUrl) {
     return new StateHubRosterSource(new StateHubClient({
         baseUrl: config.stateHubUrl,

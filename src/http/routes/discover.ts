@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { MAX_SKIPPED_LISTED } from '../../discover/resolve.js';
 import { SharedDiscover } from '../../discover/single-flight.js';
-import { SkipLog } from '../../discover/skip-log.js';
 import { MAX_ROSTER_ENTRIES } from '../../discover/roster.js';
 import { RosterSourceNameSchema, SKIP_REASONS } from '../../discover/types.js';
 import { CATCHUPS, WINDOW_LIMITS, parseWindow } from '../../discover/window.js';
@@ -73,9 +72,8 @@ const DiscoverResponse = Type.Object({
 });
 
 export const discoverRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  const { config, roots, manifests, defaults, roster, metrics } = services;
-  const deps = { roster, roots, manifests, defaults, hostName: config.hostName, prepareCommand: config.prepareCommand, skipLog: new SkipLog() };
-  const shared = new SharedDiscover(deps);
+  const { config, roster, metrics } = services;
+  const shared = new SharedDiscover(services.discoverDeps);
 
   app.get('/v1/discover', {
     schema: {

@@ -1,12 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type, type Static, type TSchema } from 'typebox';
-import { ListedEntrySchema, listEntries } from '../../manifest/entries.js';
-import { writeScaffold } from '../../manifest/init.js';
+import { ListedEntrySchema } from '../../manifest/entries.js';
 import { MANIFEST_JSON_SCHEMA } from '../../manifest/json-schema.js';
-import { isValidTimeZone, suggestTimeZone } from '../../manifest/timezone.js';
-import { SCHEDULE_RELATIVE_PATH, type Manifest, type ValidationResult } from '../../manifest/types.js';
-import { validateManifest } from '../../manifest/validate.js';
+import { SCHEDULE_RELATIVE_PATH, type ValidationResult } from '../../manifest/types.js';
+import { checkTimezone, validationReport } from '../../core.js';
 import type { Services } from '../../services.js';
 import { NOW_DETAIL, ServiceError } from '../../shared/errors.js';
 import { problemDocument, sendProblem } from '../problem.js';
@@ -40,7 +38,7 @@ const ValidateBody = {
 
 /** Answers a validation: 200 when valid, 422 problem+json with the diagnostics otherwise. */
 function sendReport(reply: FastifyReply, result: ValidationResult): FastifyReply | ValidationReportBody {
-  const report = { valid: result.valid, errors: result.errors, warnings: result.warnings, ...(result.truncated ? { truncated: true } : {}) };
+  const report = validationReport(result);
   if (result.valid) return report;
   const n = result.errors.length;
   return sendProblem(
@@ -50,34 +48,14 @@ function sendReport(reply: FastifyReply, result: ValidationResult): FastifyReply
 }
 type ValidationReportBody = { valid: boolean; errors: ValidationResult['errors']; warnings: ValidationResult['warnings'] };
 
-const notFound = (root: string): ServiceError =>
-  new ServiceError('schedule_not_found', 404, 'Schedule not found', `The repo has no ${SCHEDULE_RELATIVE_PATH}.`, {
-    valid: false,
-    errors: [{ severity: 'error', code: 'schedule_not_found', message: `no ${SCHEDULE_RELATIVE_PATH} in ${root}`, path: '', hint: 'create one with POST /v1/schedule/init' }],
-    warnings: [],
-  });
+/** How the service tells a caller to create a missing manifest. */
+const INIT_HINT = 'create one with POST /v1/schedule/init';
 
 export const scheduleRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  const { roots, agents, defaults, config, manifests } = services;
+  const { roots, config } = services;
 
   // Manifests arrive as YAML text; JSON bodies use the default parser, text/plain Fastify's own.
   app.addContentTypeParser(YAML_MEDIA_TYPES, { parseAs: 'string' }, (_req, body, done) => done(null, body));
-
-  /** The repo's validated manifest, or a 404/422 problem. */
-  function validManifest(repoRoot: string): { manifest: Manifest; warnings: ValidationResult['warnings']; path: string } {
-    const loaded = manifests.load(repoRoot);
-    if (loaded.status === 'missing') throw notFound(repoRoot);
-    const { result } = loaded;
-    if (!result.manifest) {
-      const n = result.errors.length;
-      throw new ServiceError('schedule_invalid', 422, 'Schedule manifest is invalid', `The manifest has ${n} error${n === 1 ? '' : 's'}; fix them before listing.`, {
-        valid: false,
-        errors: result.errors,
-        warnings: result.warnings,
-      });
-    }
-    return { manifest: result.manifest, warnings: result.warnings, path: loaded.path };
-  }
 
   app.post('/v1/schedule/validate', {
     bodyLimit: MAX_VALIDATE_BODY,
@@ -104,7 +82,7 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
     // Each media type's schema was checked; x-yaml bodies arrive as text too.
     const body = request.body as string | Static<typeof ManifestJson>;
     const text = typeof body === 'string' ? body : body.manifest;
-    return sendReport(reply, validateManifest(text, { knownAgents: agents.knownNames(repoRoot) }));
+    return sendReport(reply, services.validateText(text, repoRoot));
   });
 
   app.get('/v1/schedule/validation', {
@@ -123,9 +101,7 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
     },
   }, async (request, reply) => {
     const repoRoot = roots.resolveRepo(request.query.target);
-    const loaded = manifests.load(repoRoot);
-    if (loaded.status === 'missing') throw notFound(repoRoot);
-    return sendReport(reply, loaded.result);
+    return sendReport(reply, services.validateRepo(repoRoot, INIT_HINT).result);
   });
 
   app.get('/v1/schedule', {
@@ -157,15 +133,7 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
   }, async (request) => {
     const { target, all = false, runs = 1 } = request.query;
     const now = parseNow(request.query.now);
-    const repoRoot = roots.resolveRepo(target);
-    const { manifest, warnings, path } = validManifest(repoRoot);
-    return {
-      root: repoRoot,
-      path,
-      timezone: manifest.timezone ?? defaults.timezone,
-      entries: listEntries(manifest, defaults, { now, runs, includeDisabled: all }),
-      warnings,
-    };
+    return services.list(roots.resolveRepo(target), { now, runs, all }, INIT_HINT);
   });
 
   app.post('/v1/schedule/init', {
@@ -194,13 +162,10 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
     if (!config.enableWrite) {
       throw new ServiceError('writes_disabled', 403, 'Writes are disabled', 'The scaffold endpoint is off; start the service with KAIZEN_ENABLE_WRITE=true to enable it.');
     }
-    const { target, timezone = defaults.timezone, force = false } = request.body;
-    if (!isValidTimeZone(timezone)) {
-      const hint = suggestTimeZone(timezone);
-      throw new ServiceError('invalid_timezone', 400, 'Invalid timezone', `'${timezone}' is not an IANA time zone name.`, hint ? { hint } : {});
-    }
-    const repoRoot = roots.resolveRepo(target);
-    const result = writeScaffold(repoRoot, timezone, force);
+    const { target, timezone, force = false } = request.body;
+    // The zone is checked before the target, so a bad zone is a 400 whatever the path.
+    if (timezone !== undefined) checkTimezone(timezone);
+    const result = services.init(roots.resolveRepo(target), timezone, force);
     request.log.info({ path: result.path, overwritten: result.overwritten }, 'schedule_initialized');
     return reply.code(201).send(result);
   });
