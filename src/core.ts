@@ -6,6 +6,7 @@ import { createRosterSource } from './discover/sources.js';
 import type { DiscoverResult, RosterSource } from './discover/types.js';
 import { listEntries, type ListedEntry, type ScheduleDefaults } from './manifest/entries.js';
 import { writeScaffold, type InitResult } from './manifest/init.js';
+import { loadManifestFile, type RepoManifest } from './manifest/load.js';
 import { RepoManifests } from './manifest/repo-manifests.js';
 import { isValidTimeZone, suggestTimeZone } from './manifest/timezone.js';
 import { SCHEDULE_RELATIVE_PATH, type Diagnostic, type Manifest, type ValidationResult } from './manifest/types.js';
@@ -51,6 +52,8 @@ export interface Core<C extends CoreConfig = CoreConfig> {
 
   /** Validates manifest text; agents installed in `repoRoot` count as known. */
   validateText(text: string, repoRoot?: string): ValidationResult;
+  /** Validates the manifest file at `relative` in `dir` (reads confined to `dir`); agents installed in `repoRoot` count as known. */
+  validateFile(dir: string, relative: string, repoRoot?: string): RepoManifest;
   /** Validates the repo's manifest; throws `schedule_not_found` when it has none. */
   validateRepo(repoRoot: string, initHint: string): { path: string; result: ValidationResult };
   /** The repo's entries with their next runs; throws `schedule_not_found` / `schedule_invalid`. */
@@ -132,6 +135,7 @@ export function createCore<C extends CoreConfig>(config: C): Core<C> {
     roster,
     bundles,
     validateText: (text, repoRoot) => validateManifest(text, { knownAgents: agents.knownNames(repoRoot) }),
+    validateFile: (dir, relative, repoRoot) => loadManifestFile(dir, relative, { knownAgents: agents.knownNames(repoRoot) }),
     validateRepo,
     list(repoRoot, { now, runs, all }, initHint) {
       const { manifest, warnings, path } = validManifest(repoRoot, initHint);

@@ -1,7 +1,10 @@
 import { existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Type, type Static, type TObject } from 'typebox';
+// The namespace of typebox/type, unlike the package root's `Type`, lets the
+// CLI bundle keep only the few builders used here (start-up time).
+import type { Static, TObject } from 'typebox';
+import * as Type from 'typebox/type';
 import { compileCheck } from '../shared/schema-check.js';
 import { DEFAULT_CADENCE_CRONS, checkCron } from '../manifest/cron.js';
 import { DEFAULT_TIMEZONE, canonicalTimeZone, isValidTimeZone } from '../manifest/timezone.js';
@@ -185,7 +188,8 @@ function readEnv<T extends TObject>(schema: T, env: NodeJS.ProcessEnv): Static<T
     const value = env[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }
-  const firstError = compileCheck(schema).problems(raw)[0];
+  // Nothing set matches a schema of optional variables: skip compiling the check (CLI start-up).
+  const firstError = Object.keys(raw).length === 0 ? undefined : compileCheck(schema).problems(raw)[0];
   if (firstError) {
     const variable = firstError.path.replace(/^\//, '') as keyof Env;
     // Values that may hold credentials are never echoed.

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { inRepo, type InputSpec, type RepoRef, type RepoView } from '../repo/files.js';
 import { ServiceError, pathOutsideRoots } from '../shared/errors.js';
-import { MAX_MANIFEST_BYTES, SCHEDULE_RELATIVE_PATH, type ValidationResult } from './types.js';
+import { MAX_MANIFEST_BYTES, SCHEDULE_RELATIVE_PATH, type Diagnostic, type ValidationResult } from './types.js';
 import { validateManifest, type ValidateOptions } from './validate.js';
 
 export type RepoManifest =
@@ -17,38 +17,36 @@ export const MANIFEST_INPUT: InputSpec = { relative: SCHEDULE_RELATIVE_PATH, kin
  * `file_too_large` diagnostic without being read.
  */
 export function loadRepoManifest(repo: RepoRef, options: ValidateOptions): RepoManifest {
-  return inRepo(repo, (view) => loadFrom(view, options));
+  return loadManifestFile(repo, MANIFEST_INPUT.relative, options);
 }
 
-function loadFrom(repo: RepoView, options: ValidateOptions): RepoManifest {
-  const file = repo.read(MANIFEST_INPUT.relative, MAX_MANIFEST_BYTES);
+/** The same for a manifest at `relative` inside `repo` (the CLI's `validate --file`: a directory), confined to it. */
+export function loadManifestFile(repo: RepoRef, relative: string, options: ValidateOptions): RepoManifest {
+  return inRepo(repo, (view) => loadFrom(view, relative, options));
+}
+
+function loadFrom(repo: RepoView, relative: string, options: ValidateOptions): RepoManifest {
+  const file = repo.read(relative, MAX_MANIFEST_BYTES);
   switch (file.status) {
     case 'missing':
     case 'not_a_file':
-      return { status: 'missing', path: path.join(repo.root, SCHEDULE_RELATIVE_PATH) };
+      return { status: 'missing', path: path.join(repo.root, relative) };
     case 'outside':
       throw pathOutsideRoots('schedule file');
     case 'hard_link':
       // Its other name may be outside the roots; nothing tells which is the real one.
       throw new ServiceError('path_outside_roots', 403, 'Path outside the repo roots', 'The schedule file has more than one hard link, so it may not belong to this repo.');
     case 'too_large':
-      return {
-        status: 'loaded',
-        path: file.path,
-        result: {
-          valid: false,
-          warnings: [],
-          errors: [
-            {
-              severity: 'error',
-              code: 'file_too_large',
-              message: `${SCHEDULE_RELATIVE_PATH} is ${file.bytes} bytes; the limit is ${file.limit} bytes`,
-              path: '',
-            },
-          ],
-        },
-      };
+      return { status: 'loaded', path: file.path, result: { valid: false, warnings: [], errors: [fileTooLarge(relative, file.bytes, file.limit)] } };
     case 'ok':
       return { status: 'loaded', path: file.path, result: validateManifest(file.text, options) };
   }
 }
+
+/** The diagnostic for a manifest over the size cap, which is refused unread. */
+export const fileTooLarge = (name: string, bytes: number, limit: number): Diagnostic => ({
+  severity: 'error',
+  code: 'file_too_large',
+  message: `${name} is ${bytes} bytes; the limit is ${limit} bytes`,
+  path: '',
+});

@@ -3,7 +3,8 @@ import { Type, type Static, type TSchema } from 'typebox';
 
 // Fastify already ships Ajv; checking TypeBox schemas with it avoids loading
 // TypeBox's own value checker (about 20 MB of resident memory).
-const ajv = new AjvModule.default({ allErrors: true, strict: false });
+// Created and compiled on first use: a CLI run that never checks a shape pays nothing.
+let ajv: InstanceType<typeof AjvModule.default> | undefined;
 
 /**
  * A closed set of strings as one plain `enum`: OpenAPI tools (Swagger UI's
@@ -26,12 +27,16 @@ export interface SchemaCheck<T extends TSchema> {
 }
 
 export function compileCheck<T extends TSchema>(schema: T): SchemaCheck<T> {
-  const validate = ajv.compile(schema as object);
+  let compiled: ReturnType<NonNullable<typeof ajv>['compile']> | undefined;
+  const validate = (value: unknown): boolean => {
+    compiled ??= (ajv ??= new AjvModule.default({ allErrors: true, strict: false })).compile(schema as object);
+    return compiled(value) === true;
+  };
   return {
-    check: (value: unknown): value is Static<T> => validate(value) === true,
+    check: (value: unknown): value is Static<T> => validate(value),
     problems(value: unknown): SchemaProblem[] {
       if (validate(value)) return [];
-      return (validate.errors ?? []).map((e) => ({ path: e.instancePath, message: e.message ?? 'is invalid' }));
+      return (compiled!.errors ?? []).map((e) => ({ path: e.instancePath, message: e.message ?? 'is invalid' }));
     },
   };
 }
