@@ -3,7 +3,7 @@
 // has ~700) would take several times a bare `node` start; one file keeps a
 // `kaizen-schedule validate` close to that floor. The source is the same as
 // the service's (src/core.ts); `serve` loads the tsc-built app beside it.
-import { chmodSync } from 'node:fs';
+import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -33,7 +33,8 @@ function lazyUndici() {
   };
 }
 
-await build({
+const result = await build({
+  write: false,
   entryPoints: [path.join(root, 'src', 'cli', 'main.ts')],
   outfile: CLI_OUTFILE,
   bundle: true,
@@ -45,4 +46,10 @@ await build({
   logLevel: 'warning',
   plugins: [lazyUndici()],
 });
-chmodSync(CLI_OUTFILE, 0o755);
+// Written aside and renamed into place: a test spawning the command while
+// another rebuilds it sees one whole file or the other.
+const temp = `${CLI_OUTFILE}.${process.pid}.tmp`;
+mkdirSync(path.dirname(CLI_OUTFILE), { recursive: true });
+writeFileSync(temp, result.outputFiles[0].contents);
+chmodSync(temp, 0o755);
+renameSync(temp, CLI_OUTFILE);
