@@ -66,7 +66,7 @@ describe('pre-commit hook kaizen-schedule-validate', () => {
     expect(r.status, output).toBe(1);
     expect(output).toContain('kaizen-schedule validate');
     expect(output).toContain('Failed');
-    expect(output).toContain('.kaizen/schedule.yml:3:20: error invalid_cadence');
+    expect(output).toContain('.kaizen/schedule.yml:3:21: error invalid_cadence');
   }, 150_000);
 
   it('passes a good manifest, in a sub-directory too', () => {
