@@ -4,12 +4,14 @@
  * CLI cases, the deviations, the output formats, the exit codes, and that
  * prepare, validate and discover answer exactly what the HTTP routes answer.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { colourAllowed } from '../src/config/terminal.js';
 import { escapeData, escapeProperty } from '../src/cli/output.js';
+import { json, startStateHub } from './helpers/state-hub.js';
 import { VALID_MANIFEST, tempDir, testApp, writeFiles, type TempDir } from './helpers/fleet.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -372,6 +374,34 @@ describe('the same answers as the HTTP service', () => {
       expect(bad.status).toBe(2);
       expect(bad.stderr).toContain('KAIZEN_HUB_TIMEOUT_MS');
     } finally {
+      fleet.cleanup();
+    }
+  });
+
+  it('discover against a State Hub (the HTTP client the bundle loads on first use)', async () => {
+    const fleet = tempDir('kaizen-hub-');
+    const hub = await startStateHub();
+    try {
+      writeFiles(fleet.dir, { 'alpha/.kaizen/schedule.yml': VALID_MANIFEST });
+      hub.respond(json([{ slug: 'alpha', domain: 'd', host_paths: { 'runner-1': path.join(fleet.dir, 'alpha') } }]));
+      // Spawned asynchronously: the hub stand-in answers from this process.
+      const child = spawn(BIN, ['discover', '--now', NOW], {
+        env: { PATH: process.env.PATH ?? '', KAIZEN_REPO_ROOTS: fleet.dir, KAIZEN_HOST_NAME: 'runner-1', KAIZEN_STATE_HUB_URL: hub.url },
+      });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      const [code] = await once(child, 'exit');
+      expect(code).toBe(0);
+      const result = JSON.parse(stdout) as { source: string; scheduled_runs: Array<{ repo: string; agent: string; prepare_url: string }> };
+      expect(result.source).toBe('state_hub');
+      expect(result.scheduled_runs.map((r) => `${r.repo}/${r.agent}`)).toEqual(['alpha/coach', 'alpha/optimization']);
+      expect(result.scheduled_runs[0]!.prepare_url).toMatch(/^http:\/\/127\.0\.0\.1:3000\/v1\/prepare\/coach\?target=/);
+
+      const down = run(['discover'], { env: { KAIZEN_REPO_ROOTS: fleet.dir, KAIZEN_STATE_HUB_URL: 'http://127.0.0.1:1' } });
+      expect(down.status).toBe(1);
+      expect(down.stderr).toContain('State Hub');
+    } finally {
+      await hub.close();
       fleet.cleanup();
     }
   });

@@ -31,10 +31,10 @@ interface Running {
   output: () => string;
 }
 
-async function startServer(env: Record<string, string>): Promise<Running> {
+async function startServer(env: Record<string, string>, command?: string[]): Promise<Running> {
   const port = await freePort();
   const [, ...args] = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(' ');
-  const child = spawn(process.execPath, args, {
+  const child = spawn(command?.[0] ?? process.execPath, command?.slice(1) ?? args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', ...env },
   });
@@ -52,6 +52,7 @@ async function startServer(env: Record<string, string>): Promise<Running> {
 
 beforeAll(() => {
   execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts/build-cli.mjs')], { cwd: ROOT, stdio: 'inherit' });
   fleet = tempFleet({ alpha: { '.kaizen/schedule.yml': VALID_MANIFEST } });
 }, 180_000);
 
@@ -76,6 +77,18 @@ describe('the production build', () => {
     const access = lines.find((l) => l.msg === 'request completed' && l.request_id === 'prod-check-1');
     expect(access).toMatchObject({ method: 'GET', statusCode: 200 });
     expect(lines.some((l) => l.msg === 'shutting down')).toBe(true);
+  });
+
+  it('kaizen-schedule serve runs the same service, configured by the environment', async () => {
+    const bin = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin['kaizen-schedule']!;
+    const server = await startServer({ KAIZEN_REPO_ROOTS: fleet.dir }, [path.join(ROOT, bin), 'serve']);
+    const res = await request(`${server.base}/v1/schedule?target=alpha`);
+    expect(res.statusCode).toBe(200);
+    expect(((await res.body.json()) as { entries: unknown[] }).entries).toHaveLength(2);
+    const exited = once(server.child, 'exit');
+    server.child.kill('SIGTERM');
+    const [code] = await exited;
+    expect(code).toBe(0);
   });
 
   it('lets an in-flight request finish after SIGTERM, then exits 0', async () => {
