@@ -16,6 +16,7 @@ import { request as undiciRequest } from 'undici';
 import { benchBounds } from './bounds.js';
 import { CONSOLE_TARGET_RATIO, benchConsole } from './console.js';
 import { EVENTS_TARGET_RATIO, benchEvents } from './events.js';
+import { CLI_TARGET_RATIO, benchCli } from './cli.js';
 import { HOST_NAME, writeDiscoverFleet, writePrepareRepo } from './fleet.js';
 import { WINDOW_TARGETS, benchWindows } from './windows.js';
 
@@ -27,6 +28,7 @@ const CONNECTIONS = 50;
 const FLEET_SIZE = Number(env.BENCH_FLEET_SIZE ?? 1000);
 const DISCOVER_CALLS = Number(env.BENCH_DISCOVER_CALLS ?? 15);
 const SPAWN_CALLS = Number(env.BENCH_SPAWN_CALLS ?? 20);
+const CLI_CALLS = Number(env.BENCH_CLI_CALLS ?? 30);
 
 const TARGETS = {
   prepareThroughputRatio: 0.5,
@@ -223,6 +225,9 @@ async function main(): Promise<void> {
 
   // 6. prepare with event emission to a real nats-server vs without (bench/events.ts).
   const events = await benchEvents({ start, autocannon, freePort, waitFor, startArgs, env: serviceEnv, repo, rounds: ROUNDS, durationS: DURATION_S });
+  // 5. the command line, wall time per call against a bare node start.
+  process.stdout.write(`kaizen-schedule validate / prepare, ${CLI_CALLS} calls each\n`);
+  const cli = await benchCli(ROOT, repo, CLI_CALLS);
 
   service.kill('SIGTERM');
   for (const raw of raws) raw.kill('SIGTERM');
@@ -237,7 +242,7 @@ async function main(): Promise<void> {
     generated_at: new Date().toISOString(),
     node: process.version,
     cpus: os.cpus().length,
-    settings: { rounds: ROUNDS, duration_s: DURATION_S, connections: CONNECTIONS, fleet_size: FLEET_SIZE, discover_calls_per_round: DISCOVER_CALLS, spawn_calls: SPAWN_CALLS, log_level: 'info' },
+    settings: { cli_calls: CLI_CALLS, rounds: ROUNDS, duration_s: DURATION_S, connections: CONNECTIONS, fleet_size: FLEET_SIZE, discover_calls_per_round: DISCOVER_CALLS, spawn_calls: SPAWN_CALLS, log_level: 'info' },
     prepare: Object.fromEntries(
       (['json', 'markdown'] as const).map((format) => {
         const s = summary(prepare[format]!.service);
@@ -252,6 +257,7 @@ async function main(): Promise<void> {
     peak_rss_after_prepare_mb: rssAfterPrepareMb,
     bounds,
     events,
+    cli,
     spawn_per_call: { calls_per_s: spawnCallsPerS, service_rps: summary(prepare.markdown!.service).rps, speedup: summary(prepare.markdown!.service).rps / spawnCallsPerS },
   };
   const checks = {
@@ -265,8 +271,10 @@ async function main(): Promise<void> {
     spawn_speedup: result.spawn_per_call.speedup >= TARGETS.spawnSpeedup,
     bounds_load_peak_rss: bounds.discover_load.rss_peak_mb <= TARGETS.peakRssMb,
     events_ratio: events.ratio >= TARGETS.eventsRatio,
+    cli_validate: cli.validate_ratio <= CLI_TARGET_RATIO,
+    cli_prepare: cli.prepare_ratio <= CLI_TARGET_RATIO,
   };
-  const output = { ...result, targets: { ...TARGETS, windows: WINDOW_TARGETS, consoleRatio: CONSOLE_TARGET_RATIO }, checks };
+  const output = { ...result, targets: { ...TARGETS, windows: WINDOW_TARGETS, consoleRatio: CONSOLE_TARGET_RATIO, cliRatio: CLI_TARGET_RATIO }, checks };
   mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(path.join(ROOT, 'bench/results/latest.json'), `${JSON.stringify(output, null, 2)}\n`);
 
@@ -289,6 +297,8 @@ async function main(): Promise<void> {
     ['peak RSS MB', f(rssMb), '', '', `<= ${TARGETS.peakRssMb}`, ok(checks.peak_rss)],
     ['prepare json req/s, events on vs off', f(events.on_rps, 0), f(events.off_rps, 0), f(events.ratio, 2), `>= ${TARGETS.eventsRatio}`, ok(checks.events_ratio)],
     ['events published / failed / dropped', `${events.events.published} / ${events.events.failed} / ${events.events.dropped}`, '', '', '', ''],
+    ['kaizen-schedule validate, median ms vs node -e', f(cli.validate_median_ms), f(cli.floor_median_ms), f(cli.validate_ratio, 2), `<= ${CLI_TARGET_RATIO}`, ok(checks.cli_validate)],
+    ['kaizen-schedule prepare, median ms vs node -e', f(cli.prepare_median_ms), f(cli.floor_median_ms), f(cli.prepare_ratio, 2), `<= ${CLI_TARGET_RATIO}`, ok(checks.cli_prepare)],
     ['prepare calls/s vs process per call', f(result.spawn_per_call.service_rps, 0), f(spawnCallsPerS, 1), f(result.spawn_per_call.speedup, 0), `>= ${TARGETS.spawnSpeedup}`, ok(checks.spawn_speedup)],
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
