@@ -43,6 +43,9 @@ const result = await build({
   target: 'node20.19',
   // CommonJS dependencies (ajv) call require() for Node built-ins.
   banner: { js: "import { createRequire as kaizenCreateRequire } from 'node:module'; const require = kaizenCreateRequire(import.meta.url);" },
+  // Less text to compile at every start; names are kept for readable errors.
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
   plugins: [lazyUndici()],
 });

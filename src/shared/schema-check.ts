@@ -1,10 +1,18 @@
-import AjvModule from 'ajv';
-import { Type, type Static, type TSchema } from 'typebox';
+import { createRequire } from 'node:module';
+import type AjvModule from 'ajv';
+import type { Static, TSchema } from 'typebox';
+// typebox/type's namespace lets the CLI bundle keep only the builders used.
+import * as Type from 'typebox/type';
 
 // Fastify already ships Ajv; checking TypeBox schemas with it avoids loading
 // TypeBox's own value checker (about 20 MB of resident memory).
-// Created and compiled on first use: a CLI run that never checks a shape pays nothing.
+// Loaded, created and compiled on first use: a CLI run that never checks a
+// shape (no variable set, no roster read) does not even load Ajv.
 let ajv: InstanceType<typeof AjvModule.default> | undefined;
+const loadAjv = (): InstanceType<typeof AjvModule.default> => {
+  const Ajv = (createRequire(import.meta.url)('ajv') as typeof AjvModule).default;
+  return new Ajv({ allErrors: true, strict: false });
+};
 
 /**
  * A closed set of strings as one plain `enum`: OpenAPI tools (Swagger UI's
@@ -29,7 +37,7 @@ export interface SchemaCheck<T extends TSchema> {
 export function compileCheck<T extends TSchema>(schema: T): SchemaCheck<T> {
   let compiled: ReturnType<NonNullable<typeof ajv>['compile']> | undefined;
   const validate = (value: unknown): boolean => {
-    compiled ??= (ajv ??= new AjvModule.default({ allErrors: true, strict: false })).compile(schema as object);
+    compiled ??= (ajv ??= loadAjv()).compile(schema as object);
     return compiled(value) === true;
   };
   return {
