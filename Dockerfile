@@ -7,6 +7,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# npm run build also bundles the kaizen-schedule command.
+COPY scripts/build-cli.mjs ./scripts/
 RUN npm run build
 
 FROM node:24-slim AS deps

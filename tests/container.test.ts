@@ -112,6 +112,15 @@ describe('Dockerfile', () => {
     expect(JSON.parse(args('CMD').at(-1)!)).toEqual(start.split(' '));
   });
 
+  it('copies into the build stage every file `npm run build` names', () => {
+    const build = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { build: string } }).scripts.build;
+    const files = build.match(/[\w./-]+\.(json|mjs|js|ts)\b/g) ?? [];
+    expect(files).toContain('scripts/build-cli.mjs');
+    const stage = dockerfileText.split(/^FROM /m).find((text) => text.includes(' AS build'))!;
+    const copies = stage.split('\n').filter((line) => line.startsWith('COPY ')).join('\n');
+    for (const file of files) expect(copies, file).toContain(file);
+  });
+
   it('ships the packaged agents and the example fleet the default config points at', () => {
     const copies = args('COPY').join('\n');
     expect(copies).toMatch(/agents \.\/agents/);

@@ -120,19 +120,18 @@ function checkFile(core: Core, file: string, agentsRepo: string): Checked {
   try {
     dir = realpathSync.native(path.dirname(absolute));
   } catch {
-    return { name, report: { valid: false, errors: [missingDiagnostic(name)], warnings: [] } };
+    return { name, report: { valid: false, errors: [MISSING_FILE], warnings: [] } };
   }
   // <repo>/.kaizen/schedule.yml: the repo's installed agents count, and reads stay inside that repo.
   const inRepo = path.basename(absolute) === 'schedule.yml' && path.basename(dir) === '.kaizen';
   const loaded = inRepo
     ? core.validateFile(path.dirname(dir), SCHEDULE_RELATIVE_PATH, path.dirname(dir))
     : core.validateFile(dir, path.basename(absolute), agentsRepo);
-  if (loaded.status === 'missing') return { name, report: { valid: false, errors: [missingDiagnostic(name)], warnings: [] } };
+  if (loaded.status === 'missing') return { name, report: { valid: false, errors: [MISSING_FILE], warnings: [] } };
   return { name, report: validationReport(loaded.result) };
 }
 
-const missingDiagnostic = (name: string) =>
-  ({ severity: 'error', code: 'schedule_not_found', message: `${name}: no such file`, path: '' }) as const;
+const MISSING_FILE = { severity: 'error', code: 'schedule_not_found', message: 'no such file', path: '' } as const;
 
 /** Standard input, read up to one byte past the manifest cap (so an endless pipe cannot fill memory). */
 function checkStdin(core: Core, repoRoot: string): Checked {
