@@ -1,4 +1,6 @@
-import { Type, type Static, type TSchema } from 'typebox';
+import type { Static, TSchema } from 'typebox';
+// typebox/type's namespace lets the CLI bundle keep only the builders used (see config.ts).
+import * as Type from 'typebox/type';
 import { AgentSourceSchema } from '../agents/registry.js';
 import { ResolvedEntrySchema } from '../manifest/entries.js';
 import { StringEnum } from '../shared/schema-check.js';
