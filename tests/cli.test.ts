@@ -378,6 +378,48 @@ describe('the same answers as the HTTP service', () => {
     }
   });
 
+  it('discover --from/--to/--catchup is the due window of the route, and prepare takes the run it names', async () => {
+    const fleet = tempDir('kaizen-window-');
+    try {
+      writeFiles(fleet.dir, { 'alpha/.kaizen/schedule.yml': VALID_MANIFEST });
+      const env = { KAIZEN_REPO_ROOTS: fleet.dir, KAIZEN_PUBLIC_URL: 'https://kaizen.example' };
+      const app = await testApp(env);
+      try {
+        const from = '2026-11-16T00:00:00Z';
+        const to = '2026-12-01T00:00:00Z';
+        for (const catchup of ['all', 'latest']) {
+          const res = await app.inject({ url: `/v1/discover?from=${from}&to=${to}&catchup=${catchup}` });
+          const cli = run(['discover', '--from', from, '--to', to, '--catchup', catchup], { env });
+          expect(cli.status).toBe(0);
+          const { generated_at: _a, ...fromRoute } = res.json() as Record<string, unknown>;
+          const { generated_at: _b, ...fromCli } = JSON.parse(cli.stdout) as Record<string, unknown>;
+          expect(fromCli).toStrictEqual(fromRoute);
+        }
+        const windowed = JSON.parse(run(['discover', '--from', from, '--to', to], { env }).stdout) as {
+          scheduled_runs: Array<{ repo: string; agent: string; root: string; run_id: string; scheduled_for: string }>;
+        };
+        expect(windowed.scheduled_runs.length).toBe(6); // coach and optimization on three Mondays
+        const named = windowed.scheduled_runs[0]!;
+        const res = await app.inject({
+          url: `/v1/prepare/${named.agent}?target=${encodeURIComponent(named.root)}&format=json&now=${NOW}&run_id=${named.run_id}&scheduled_for=${encodeURIComponent(named.scheduled_for)}&repo=${named.repo}`,
+        });
+        expect(res.statusCode).toBe(200);
+        const cli = run(['prepare', named.agent, '--target', named.root, '--format', 'json', '--now', NOW, '--run-id', named.run_id, '--scheduled-for', named.scheduled_for, '--repo', named.repo]);
+        expect(cli.status).toBe(0);
+        expect(cli.bytes.equals(res.rawPayload)).toBe(true);
+
+        const wrong = run(['prepare', named.agent, '--target', named.root, '--run-id', named.run_id, '--scheduled-for', '2026-11-17T09:00:00+01:00', '--repo', named.repo]);
+        expect(wrong.status).toBe(2);
+        expect(wrong.stderr).not.toBe('');
+        expect(run(['discover', '--to', to], { env }).status).toBe(2); // a window needs --from
+      } finally {
+        await app.close();
+      }
+    } finally {
+      fleet.cleanup();
+    }
+  });
+
   it('discover against a State Hub (the HTTP client the bundle loads on first use)', async () => {
     const fleet = tempDir('kaizen-hub-');
     const hub = await startStateHub();

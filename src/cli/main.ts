@@ -11,10 +11,12 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { ConfigError, loadConfig, loadCoreConfig } from '../config/config.js';
 import { colourAllowed } from '../config/terminal.js';
 import { createCore, scheduleNotFound, validationReport, type Core, type ValidationReport } from '../core.js';
+import { CATCHUPS, parseWindow, type Catchup } from '../discover/window.js';
 import { fileTooLarge } from '../manifest/load.js';
 import { AGENT_NAME_PATTERN, CADENCES, MAX_MANIFEST_BYTES, SCHEDULE_RELATIVE_PATH, type Cadence } from '../manifest/types.js';
 import type { BundleFormat } from '../prepare/event.js';
 import type { Include } from '../prepare/render.js';
+import { parseRunClaim } from '../prepare/run.js';
 import { NOW_DETAIL, ServiceError } from '../shared/errors.js';
 import { packageRoot } from '../shared/package-root.js';
 import { formatAgents, formatDiscover, formatGithub, formatListing, formatText, paint, type Paint } from './output.js';
@@ -26,7 +28,7 @@ const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 const INIT_HINT = 'create one with kaizen-schedule init';
 
 /** Core error codes that mean the command was called with a bad value. */
-const USAGE_CODES = new Set(['invalid_agent_name', 'invalid_timezone', 'invalid_now', 'invalid_include', 'invalid_target', 'invalid_window', 'window_too_large', 'run_mismatch']);
+const USAGE_CODES = new Set(['invalid_agent_name', 'invalid_timezone', 'invalid_now', 'invalid_include', 'invalid_target', 'invalid_window', 'window_too_large', 'invalid_run', 'run_mismatch']);
 
 /** A planned exit: the message (if any) has been written already or is written by the handler. */
 class Exit extends Error {
@@ -224,17 +226,50 @@ function agentsCommand(options: { target?: string; format: 'text' | 'json' }): v
   out(options.format === 'json' ? JSON.stringify({ agents }) + '\n' : formatAgents(agents, stdoutPaint()));
 }
 
-function prepareCommand(agent: string, options: { target?: string; format: BundleFormat; include?: Include[]; now?: Date }): void {
+interface PrepareOptions {
+  target?: string;
+  format: BundleFormat;
+  include?: Include[];
+  now?: Date;
+  runId?: string;
+  scheduledFor?: string;
+  repo?: string;
+}
+
+function prepareCommand(agent: string, options: PrepareOptions): void {
   const { core, repoRoot } = repoCore(options.target);
   const include = new Set<Include>(options.include ?? []);
-  const { bundle } = core.prepare(repoRoot, agent, { format: options.format, include, ...(options.now ? { now: options.now } : {}) });
+  const { repo } = options;
+  // The run discover named (its run_id and scheduled_for), checked as GET /v1/prepare checks it.
+  const run = parseRunClaim(options.runId, options.scheduledFor, repo);
+  const { bundle } = core.prepare(repoRoot, agent, {
+    format: options.format,
+    include,
+    ...(options.now ? { now: options.now } : {}),
+    ...(run ? { run } : {}),
+    ...(repo !== undefined ? { repo } : {}),
+  });
   // The very bytes GET /v1/prepare answers with.
   out(bundle.body);
 }
 
 // ---- discover, serve --------------------------------------------------------
 
-async function discoverCommand(options: { domain?: string; cadence?: Cadence; agent?: string; now?: Date; format: 'json' | 'text' }): Promise<void> {
+interface DiscoverCommandOptions {
+  domain?: string;
+  cadence?: Cadence;
+  agent?: string;
+  now?: Date;
+  from?: string;
+  to?: string;
+  catchup?: Catchup;
+  format: 'json' | 'text';
+}
+
+async function discoverCommand(options: DiscoverCommandOptions): Promise<void> {
+  const now = options.now ?? new Date();
+  const { from, to, catchup } = options;
+  const window = parseWindow({ ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), ...(catchup !== undefined ? { catchup } : {}) }, now);
   // Discover reads the environment exactly as the service does.
   const config = withConfig(() => loadConfig());
   const core = createCore(config);
@@ -244,7 +279,8 @@ async function discoverCommand(options: { domain?: string; cadence?: Cadence; ag
       ...(options.domain !== undefined ? { domain: options.domain } : {}),
       ...(options.cadence !== undefined ? { cadence: options.cadence } : {}),
       ...(options.agent !== undefined ? { agent: options.agent } : {}),
-      now: options.now ?? new Date(),
+      now,
+      ...(window ? { window } : {}),
       // No request to take an origin from: the public URL, else the service's own listen address.
       baseUrl: config.publicUrl ?? `http://${host}:${config.port}`,
       // Skipped repos are part of the answer; the CLI does not log them a second time.
@@ -318,6 +354,9 @@ missing manifest, an unknown agent or a failed write, 2 a usage error.`,
     .addOption(formatOption(['markdown', 'json'], 'markdown'))
     .addOption(new Option('--include <what>', 'also inline SCOPE.md/TODO.md').choices(['pointers']).argParser((v) => [v as Include]))
     .addOption(new Option('--now <iso>', 'prepare for this instant (default: now)').argParser(parseNow))
+    .option('--run-id <id>', "the run's run_id, as discover emits it (with --scheduled-for)")
+    .option('--scheduled-for <iso>', "the run's scheduled_for, as discover emits it (with --run-id)")
+    .option('--repo <slug>', "the repo's roster slug, for the run id and event (default: the directory name)")
     .action((agent: string, options) => prepareCommand(agent, options));
 
   cli
@@ -327,6 +366,9 @@ missing manifest, an unknown agent or a failed write, 2 a usage error.`,
     .addOption(new Option('--cadence <cadence>', 'only entries of this cadence').choices([...CADENCES]))
     .addOption(new Option('--agent <agent>', 'only runs of this agent').argParser(parseAgentFilter))
     .addOption(new Option('--now <iso>', 'compute next runs after this instant (default: now)').argParser(parseNow))
+    .option('--from <iso>', 'the due window: every fire time after this instant (the previous tick)')
+    .option('--to <iso>', 'the end of the due window, inclusive (default: now)')
+    .addOption(new Option('--catchup <mode>', 'each fire time of the window, or only the latest per (repo, agent)').choices([...CATCHUPS]))
     .addOption(formatOption(['json', 'text'], 'json'))
     .action((options) => discoverCommand(options));
 

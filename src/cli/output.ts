@@ -88,8 +88,10 @@ export function formatListing(listing: ScheduleListing, all: boolean, p: Paint):
 
 /** `discover --format text`: the runs, then what was skipped and the counts. */
 export function formatDiscover(result: DiscoverResult, p: Paint): string {
-  const rows = result.scheduled_runs.map((r) => [r.repo, r.agent, r.cadence, r.cron, r.timezone, r.next_run ?? '-']);
-  let out = rows.length > 0 ? table(['REPO', 'AGENT', 'CADENCE', 'CRON', 'ZONE', 'NEXT RUN'], rows, p) : 'no scheduled runs\n';
+  // A due window's runs carry the fire time they are for; plain ones their next run.
+  const windowed = result.scheduled_runs.some((r) => r.scheduled_for !== undefined);
+  const rows = result.scheduled_runs.map((r) => [r.repo, r.agent, r.cadence, r.cron, r.timezone, (windowed ? r.scheduled_for : r.next_run) ?? '-']);
+  let out = rows.length > 0 ? table(['REPO', 'AGENT', 'CADENCE', 'CRON', 'ZONE', windowed ? 'SCHEDULED FOR' : 'NEXT RUN'], rows, p) : 'no scheduled runs\n';
   for (const s of result.skipped) out += `${p.warning('skipped')} ${s.repo}: ${s.reason}: ${s.detail}\n`;
   const c = result.counts;
   out += p.dim(`${plural(c.scheduled_runs, 'run')} from ${c.opted_in} of ${plural(c.repos, 'repo')} (roster: ${result.source}, host ${result.host_name}); ${c.not_opted_in} not opted in, ${c.skipped} skipped`) + '\n';
