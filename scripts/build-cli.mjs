@@ -3,7 +3,7 @@
 // has ~700) would take several times a bare `node` start; one file keeps a
 // `kaizen-schedule validate` close to that floor. The source is the same as
 // the service's (src/core.ts); `serve` loads the tsc-built app beside it.
-import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -32,6 +32,19 @@ function lazyUndici() {
     },
   };
 }
+
+/** Newest modification time of the bundle's inputs: the sources and the installed dependencies' manifest. */
+function newestInput() {
+  let newest = statSync(path.join(root, 'package-lock.json'), { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  for (const entry of readdirSync(path.join(root, 'src'), { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) newest = Math.max(newest, statSync(path.join(entry.parentPath ?? entry.path, entry.name)).mtimeMs);
+  }
+  return Math.max(newest, statSync(path.join(root, 'package.json')).mtimeMs, statSync(fileURLToPath(import.meta.url)).mtimeMs);
+}
+
+// Like `tsc --build`, skip an up-to-date bundle: `npm start` builds first.
+const built = statSync(CLI_OUTFILE, { throwIfNoEntry: false });
+if (built && built.mtimeMs > newestInput()) process.exit(0);
 
 const result = await build({
   write: false,

@@ -15,6 +15,7 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
   engines: { node: string };
   main: string;
+  bin?: Record<string, string>;
   exports: Record<string, string | { types: string; default: string }>;
   scripts: Record<string, string>;
 };
@@ -67,7 +68,7 @@ describe('build and entry points', () => {
   // One fresh copy of the sources: the same `npm run build` that `prestart` runs.
   it('`npm run build` is skipped when nothing changed and redone after an edit; main and exports name built files', async () => {
     work = tempDir('kaizen-build-');
-    for (const entry of ['src', 'examples', 'agents', 'package.json', 'tsconfig.json', 'tsconfig.build.json']) {
+    for (const entry of ['src', 'examples', 'agents', 'scripts', 'package.json', 'tsconfig.json', 'tsconfig.build.json']) {
       cpSync(path.join(ROOT, entry), path.join(work.dir, entry), { recursive: true });
     }
     symlinkSync(path.join(ROOT, 'node_modules'), path.join(work.dir, 'node_modules'));
@@ -76,7 +77,7 @@ describe('build and entry points', () => {
     tsc(work.dir);
     const out = (file: string) => path.join(work!.dir, 'dist', file);
     const mtimes = (files: string[]) => files.map((f) => statSync(out(f)).mtimeMs);
-    const files = ['src/server.js', 'src/services.js', 'src/index.js'];
+    const files = ['src/server.js', 'src/services.js', 'src/index.js', 'src/cli/kaizen-schedule.js'];
     const first = mtimes(files);
 
     tsc(work.dir);
@@ -86,9 +87,10 @@ describe('build and entry points', () => {
     writeFileSync(source, `${readFileSync(source, 'utf8')}\nexport const EDITED_MARKER = 1;\n`);
     tsc(work.dir);
     expect(readFileSync(out('src/services.js'), 'utf8')).toContain('EDITED_MARKER');
+    expect(statSync(out('src/cli/kaizen-schedule.js')).mtimeMs, 'the command is rebundled after an edit').toBeGreaterThan(first[3]!);
 
     // main and every export resolve to files the build wrote, and import.
-    const targets = [pkg.main, ...Object.values(pkg.exports).flatMap((e) => (typeof e === 'string' ? [e] : [e.types, e.default]))];
+    const targets = [pkg.main, ...Object.values(pkg.bin ?? {}), ...Object.values(pkg.exports).flatMap((e) => (typeof e === 'string' ? [e] : [e.types, e.default]))];
     for (const target of targets) expect(existsSync(path.join(work.dir, target)), target).toBe(true);
     const core = (await import(path.join(work.dir, (pkg.exports['.'] as { default: string }).default))) as Record<string, unknown>;
     expect(typeof core.validateManifest).toBe('function');
