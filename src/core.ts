@@ -63,7 +63,7 @@ export interface Core<C extends CoreConfig = CoreConfig> {
   /** Known agents, with the repo's installed ones when given. */
   listAgents(repoRoot?: string): AgentInfo[];
   /** The prepare bundle for `agent` in the repo, rendered as bytes. */
-  prepare(repoRoot: string, agent: string, options: RenderOptions): Prepared;
+  prepare(repoRoot: string, agent: string, options: RenderOptions): Promise<Prepared>;
   /** `discover_kaizen_scheduled_repos` over the configured roster. */
   discover(options: DiscoverOptions): Promise<DiscoverResult>;
 }

@@ -12,6 +12,7 @@ import { ConfigError, loadConfig, loadCoreConfig } from '../config/config.js';
 import { colourAllowed } from '../config/terminal.js';
 import { createCore, scheduleNotFound, validationReport, type Core, type ValidationReport } from '../core.js';
 import { CATCHUPS, parseWindow, type Catchup } from '../discover/window.js';
+import { publicBaseUrl } from '../http/public-url.js';
 import { fileTooLarge } from '../manifest/load.js';
 import { AGENT_NAME_PATTERN, CADENCES, MAX_MANIFEST_BYTES, SCHEDULE_RELATIVE_PATH, type Cadence } from '../manifest/types.js';
 import type { BundleFormat } from '../prepare/event.js';
@@ -236,13 +237,13 @@ interface PrepareOptions {
   repo?: string;
 }
 
-function prepareCommand(agent: string, options: PrepareOptions): void {
+async function prepareCommand(agent: string, options: PrepareOptions): Promise<void> {
   const { core, repoRoot } = repoCore(options.target);
   const include = new Set<Include>(options.include ?? []);
   const { repo } = options;
   // The run discover named (its run_id and scheduled_for), checked as GET /v1/prepare checks it.
   const run = parseRunClaim(options.runId, options.scheduledFor, repo);
-  const { bundle } = core.prepare(repoRoot, agent, {
+  const { bundle } = await core.prepare(repoRoot, agent, {
     format: options.format,
     include,
     ...(options.now ? { now: options.now } : {}),
@@ -273,7 +274,6 @@ async function discoverCommand(options: DiscoverCommandOptions): Promise<void> {
   // Discover reads the environment exactly as the service does.
   const config = withConfig(() => loadConfig());
   const core = createCore(config);
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   try {
     const result = await core.discover({
       ...(options.domain !== undefined ? { domain: options.domain } : {}),
@@ -282,7 +282,7 @@ async function discoverCommand(options: DiscoverCommandOptions): Promise<void> {
       now,
       ...(window ? { window } : {}),
       // No request to take an origin from: the public URL, else the service's own listen address.
-      baseUrl: config.publicUrl ?? `http://${host}:${config.port}`,
+      baseUrl: publicBaseUrl(config, null),
       // Skipped repos are part of the answer; the CLI does not log them a second time.
       log: { warn: () => {} },
     });
