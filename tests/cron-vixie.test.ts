@@ -101,6 +101,24 @@ describe('what cron refuses, in the words the user wrote', () => {
     expect(message).toContain(range);
   });
 
+  // cron splits fields on blanks (space, tab) only: a no-break space, a line
+  // break or an ideographic space inside the expression would be echoed to the
+  // orchestrator as `cron` and refused by the crontab it lands in.
+  it.each([
+    ['0\u00a09 * * 1', 'U+00A0'],
+    ['0\n9 * * 1', 'U+000A'],
+    ['0 9 * *\u20281', 'U+2028'],
+    ['0\u30009 * * 1', 'U+3000'],
+  ])('refuses a field separator other than space or tab in %j', (cron, codePoint) => {
+    const problem = checkCron(cron);
+    expect(problem?.message).toContain(codePoint);
+    expect(problem?.hint).toMatch(/spaces or tabs/);
+  });
+
+  it('accepts tabs between fields and blanks around the expression', () => {
+    for (const cron of ['0\t9 * * 1', ' 0 9 * * 1 ', '\t0  9\t* * 1\n']) expect(checkCron(cron), JSON.stringify(cron)).toBeUndefined();
+  });
+
   it('still accepts what cron accepts', () => {
     for (const cron of ['0 9 * * 1-7', '0 9 * * mon-7', '0 9 * * sun-sat', '0 9 * * 0-6', '0 0 */2 * 1', '30 0-4/2 * * *', '0 0 1-31/10 jan-dec/3 *']) {
       expect(checkCron(cron), cron).toBeUndefined();

@@ -145,7 +145,14 @@ export function checkCron(expr: string): CronProblem | undefined {
   if (nickname) {
     return { message: `nicknames such as '${trimmed}' are not supported`, hint: `write '${nickname}' instead` };
   }
-  const fields = trimmed.split(/\s+/).filter(Boolean);
+  // Cron splits fields on blanks only; any other white space (a no-break
+  // space, a line break) would reach the orchestrator's crontab inside `cron`.
+  const foreign = /[^\S \t]/.exec(trimmed)?.[0];
+  if (foreign !== undefined) {
+    const codePoint = `U+${foreign.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+    return { message: `fields are separated by ${codePoint}, which cron does not read as a separator`, hint: 'separate the five fields with spaces or tabs' };
+  }
+  const fields = trimmed.split(/[ \t]+/).filter(Boolean);
   if (fields.length !== 5) {
     return {
       message: `expected 5 fields (minute hour day-of-month month day-of-week), found ${fields.length}`,
