@@ -129,3 +129,26 @@ describe('GET /v1/prepare with run_id and scheduled_for', () => {
     }
   });
 });
+
+describe('a windowed prepare_url from discover', () => {
+  // Before 1893 Berlin kept local mean time, UTC+00:53:28: an offset with
+  // seconds, which RFC 3339 cannot write. Monday 1850-01-07 09:00 LMT is
+  // 08:06:32Z; scheduled_for must still name that instant, or the prepare
+  // call discover hands out fails its own run check.
+  it('is answered 200 with the run it names, in an era of offsets with seconds too', async () => {
+    for (const [from, to, fire] of [
+      ['2026-03-08T00:00:00Z', '2026-03-10T00:00:00Z', '2026-03-09T08:00:00.000Z'],
+      ['1850-01-06T00:00:00Z', '1850-01-08T00:00:00Z', '1850-01-07T08:06:32.000Z'],
+    ] as const) {
+      const res = await app.inject({ method: 'GET', url: `/v1/discover?agent=coach&from=${from}&to=${to}` });
+      expect(res.statusCode).toBe(200);
+      const [run, ...others] = res.json().scheduled_runs as { scheduled_for: string; run_id: string; prepare_url: string }[];
+      expect(others).toEqual([]);
+      expect(parseInstant(run!.scheduled_for)?.toISOString(), run!.scheduled_for).toBe(fire);
+      const url = new URL(run!.prepare_url);
+      const prepared = await app.inject({ method: 'GET', url: `${url.pathname}${url.search}` });
+      expect(prepared.statusCode, prepared.body).toBe(200);
+      expect(prepared.json().run).toEqual({ run_id: run!.run_id, scheduled_for: run!.scheduled_for });
+    }
+  });
+});

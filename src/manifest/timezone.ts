@@ -104,8 +104,23 @@ export function zoneOffsetMs(instantMs: number, zone: string): number {
 
 /** ISO-8601 with the zone's UTC offset at that instant, e.g. 2026-11-30T09:00:00+01:00. */
 export function formatInZone(instant: Date, zone: string): string {
-  const wall = wallClock(instant.getTime(), zone);
+  let wall = wallClock(instant.getTime(), zone);
   const offsetMin = Math.round(wall.offsetMs / 60000);
+  if (offsetMin * 60000 !== wall.offsetMs) {
+    // RFC 3339 offsets have no seconds, and an LMT one does (Berlin before
+    // 1893: +00:53:28). Written to the minute, the wall time moves with it, so
+    // the text still names the instant (run ids and prepare checks parse it).
+    const shifted = new Date(Math.floor(instant.getTime() / 1000) * 1000 + offsetMin * 60000);
+    wall = {
+      year: shifted.getUTCFullYear(),
+      month: shifted.getUTCMonth() + 1,
+      day: shifted.getUTCDate(),
+      hour: shifted.getUTCHours(),
+      minute: shifted.getUTCMinutes(),
+      second: shifted.getUTCSeconds(),
+      offsetMs: offsetMin * 60000,
+    };
+  }
   const sign = offsetMin < 0 ? '-' : '+';
   const offset = `${sign}${pad(Math.trunc(offsetMin / 60))}:${pad(offsetMin % 60)}`;
   return (
