@@ -46,6 +46,9 @@ describe('run ids', () => {
   it('parse only RFC 3339 instants with an offset that name a real day', () => {
     expect(parseInstant('2026-03-09T09:00:00+01:00')?.toISOString()).toBe('2026-03-09T08:00:00.000Z');
     expect(parseInstant('2026-03-09t08:00:00.5z')?.toISOString()).toBe('2026-03-09T08:00:00.500Z');
+    // RFC 3339 years run from 0000; Date.UTC would read 0050 as 1950
+    expect(parseInstant('0050-06-01T12:00:00Z')?.toISOString()).toBe('0050-06-01T12:00:00.000Z');
+    expect(parseInstant('0000-02-29T00:00:00+01:00')?.toISOString()).toBe('0000-02-28T23:00:00.000Z');
     for (const bad of ['2026-03-09T09:00:00', '2026-02-30T00:00:00Z', '2026-03-09 09:00:00Z', '2026-03-09T24:00:00Z', 'yesterday', '']) {
       expect(parseInstant(bad), bad).toBeUndefined();
     }

@@ -46,7 +46,10 @@ export function parseInstant(value: string): Date | undefined {
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s] = m.map(Number) as [number, number, number, number, number, number, number];
   // Date.parse rolls 02-30 over to 03-02; check the fields survive a round trip.
-  const wall = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  // (Not Date.UTC: it reads years 0-99 as 1900-1999.)
+  const wall = new Date(0);
+  wall.setUTCFullYear(y, mo - 1, d);
+  wall.setUTCHours(h, mi, s);
   if (wall.getUTCFullYear() !== y || wall.getUTCMonth() !== mo - 1 || wall.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return undefined;
   const parsed = Date.parse(value.toUpperCase());
   return Number.isNaN(parsed) ? undefined : new Date(parsed);
