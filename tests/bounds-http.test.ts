@@ -94,6 +94,36 @@ describe('secrets in the access log', () => {
   });
 });
 
+describe('configured tokens in the access log', () => {
+  it('are redacted wherever in the URL a client puts them, and bearer/jwt parameters are too', async () => {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(...chunk.toString().split('\n').filter(Boolean));
+        done();
+      },
+    });
+    const app = await buildApp(testConfig({ KAIZEN_REPO_ROOTS: fleet.dir, KAIZEN_API_TOKENS: TOKEN }), { logger: { level: 'info', stream } });
+    await app.ready();
+    try {
+      const others = ['qs-secret-bearer-5', 'qs-secret-jwt-6'];
+      for (const url of [
+        `/v1/schedule?target=alpha&q=${TOKEN}`,
+        `/v1/schedule?target=${encodeURIComponent(`Bearer ${TOKEN}`)}`,
+        `/v1/agents/${TOKEN}`,
+        `/v1/schedule?target=alpha&bearer=${others[0]}&jwt=${others[1]}`,
+      ]) {
+        await app.inject({ url, headers: { authorization: `Bearer ${TOKEN}` } });
+      }
+      const log = lines.join('\n');
+      for (const secret of [TOKEN, ...others]) expect(log).not.toContain(secret);
+      expect(log).toContain('/v1/schedule?target=alpha&q=[redacted]');
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('/readyz reads the hub the way discover does', () => {
   const drip = (_req: IncomingMessage, res: ServerResponse) => {
     res.writeHead(200, { 'content-type': 'application/json' });

@@ -2,7 +2,7 @@
  * Query parameters whose value is (or may be) a credential. Matched against
  * the decoded name, case-insensitively; over-matching only costs readability.
  */
-const SECRET_PARAM = /token|secret|passw|^pwd$|key|auth|credential|signature|^sig$|session|^code$/i;
+const SECRET_PARAM = /token|secret|passw|^pwd$|key|auth|credential|signature|^sig$|session|^code$|bearer|jwt|^pat$/i;
 
 export const REDACTED = '[redacted]';
 
@@ -27,16 +27,24 @@ function decodedName(raw: string): string {
 /**
  * The URL as the client sent it, with the value of every token-looking query
  * parameter (`access_token`, `token`, `api_key`, `password`, ...) replaced by
- * `[redacted]`, for the access log. Path and other parameters are kept as sent.
+ * `[redacted]`, for the access log, and every occurrence of one of `secrets`
+ * (the configured API tokens). Path and other parameters are kept as sent.
  */
-export function redactUrl(url: string): string {
+export function redactUrl(url: string, secrets: readonly string[] = []): string {
   const q = url.indexOf('?');
-  if (q < 0) return url;
-  const query = url.slice(q + 1);
-  const parts = query.split('&').map((part) => {
-    const eq = part.indexOf('=');
-    const name = eq < 0 ? part : part.slice(0, eq);
-    return SECRET_PARAM.test(decodedName(name)) ? `${name}=${REDACTED}` : part;
-  });
-  return `${url.slice(0, q + 1)}${parts.join('&')}`;
+  let redacted = url;
+  if (q >= 0) {
+    const parts = url.slice(q + 1).split('&').map((part) => {
+      const eq = part.indexOf('=');
+      const name = eq < 0 ? part : part.slice(0, eq);
+      return SECRET_PARAM.test(decodedName(name)) ? `${name}=${REDACTED}` : part;
+    });
+    redacted = `${url.slice(0, q + 1)}${parts.join('&')}`;
+  }
+  // The service's own tokens are known: wherever a client put one (another
+  // parameter's value, the path), as sent or percent-encoded, it goes.
+  for (const secret of secrets) {
+    for (const form of new Set([secret, encodeURIComponent(secret)])) redacted = redacted.split(form).join(REDACTED);
+  }
+  return redacted;
 }
