@@ -189,4 +189,22 @@ describe('slugs with invisible controls', () => {
       await app.close();
     }
   });
+
+  it('skips zero-width characters too: alp<U+200B>ha displays as alpha', async () => {
+    const bad = ['alp\u200bha', 'alp\u200cha', 'alp\u200dha', 'alp\u2060ha', 'alp\ufeffha', 'alp\u00adha', 'alp\u180eha'];
+    hub.respond(json([alpha(), ...bad.map((slug) => alpha(slug))]));
+    const app = await testApp({ KAIZEN_STATE_HUB_URL: hub.url, KAIZEN_REPO_ROOTS: fleet.dir, KAIZEN_HOST_NAME: HOST });
+    try {
+      const res = await app.inject(`/v1/discover?now=${NOW}`);
+      expect(res.statusCode).toBe(200);
+      const body = res.json<DiscoverResult>();
+      expect(new Set(body.scheduled_runs.map((r) => r.repo))).toEqual(new Set(['alpha']));
+      expect(body.skipped.map((s) => s.reason)).toEqual(bad.map(() => 'roster_entry_invalid'));
+      // the prepare route's repo parameter follows the same rule
+      const prepared = await app.inject(`/v1/prepare/coach?target=alpha&repo=${encodeURIComponent(bad[0]!)}`);
+      expect(prepared.statusCode).toBe(400);
+    } finally {
+      await app.close();
+    }
+  });
 });

@@ -8,9 +8,12 @@ import type { RosterRepo, SkippedRepo } from './types.js';
  * Refused: C0 and C1 controls (U+009B is a one-byte CSI to many terminals),
  * and the bidi controls (overrides U+202A-U+202E, isolates U+2066-U+2069,
  * marks U+200E/U+200F/U+061C) that make a name display as another, plus the
- * line and paragraph separators U+2028/U+2029.
+ * line and paragraph separators U+2028/U+2029 and the invisible characters
+ * that do the same (soft hyphen U+00AD, U+180E, zero-width space, non-joiner
+ * and joiner U+200B-U+200D, word joiner and invisible operators
+ * U+2060-U+2064, BOM U+FEFF): `alp<U+200B>ha` shows as `alpha`.
  */
-export const PRINTABLE = '^[^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069]+$';
+export const PRINTABLE = '^[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2069\\ufeff]+$';
 
 /**
  * One repo object of the State Hub roster. Unknown members are allowed (the
