@@ -21,6 +21,14 @@ export default tseslint.config(
     },
   },
   {
+    // The core knows nothing of HTTP: only src/http builds on Fastify.
+    files: ['src/**/*.ts', 'src/**/*.tsx'],
+    ignores: ['src/http/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['fastify', 'fastify-*', '@fastify/*'], message: 'Only src/http may import Fastify; the core and the CLI stay HTTP-free.' }] }],
+    },
+  },
+  {
     files: ['src/config/**', 'tests/**', 'bench/**', 'scripts/**'],
     rules: { 'no-restricted-properties': 'off' },
   },
