@@ -2,7 +2,6 @@ import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { PreparedBundles } from '../../prepare/render.js';
 import type { Services } from '../../services.js';
 import { toProblem } from '../plugins/errors.js';
 import { problemDocument } from '../problem.js';
@@ -30,12 +29,13 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
  * CSRF check, headers and HTML error pages apply to its routes only.
  */
 export async function consolePlugin(app: FastifyInstance, { services }: { services: Services }): Promise<void> {
-  const { config, roots, agents, defaults, manifests, roster } = services;
+  const { config } = services;
   const auth = config.apiTokens.length > 0;
   const ctx: ConsoleContext = {
     services,
-    deps: { roster, roots, manifests, defaults, hostName: config.hostName, prepareCommand: config.prepareCommand },
-    bundles: new PreparedBundles(roots, { agents, defaults, manifests }, { prepareCommandTemplate: config.prepareCommand, host: config.hostName, emit: false }),
+    // The core's own resolver inputs and bundle cache: the pages and the API share them.
+    deps: services.discoverDeps,
+    bundles: services.bundles,
     // Not the request's Host header: no URL the service shows is built from a client header.
     baseUrl: config.publicUrl ?? `http://${config.host}:${config.port}`,
     auth,
