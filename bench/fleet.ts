@@ -27,7 +27,14 @@ export function writePrepareRepo(root: string): string {
   return repo;
 }
 
-/** N repos, each with a three-agent manifest; returns the hub roster for them. */
+/** The files the fleet-prepare bench's read baseline reads for a coach bundle, relative to a fleet repo. */
+export const FLEET_COACH_FILES = ['.kaizen/agents/coach/memory.md', '.kaizen/metrics/coach/executions.jsonl', '.kaizen/schedule.yml'] as const;
+
+/**
+ * N repos, each with a three-agent manifest and its own coach memory and
+ * executions (so every repo's coach bundle is distinct); returns the hub
+ * roster for them.
+ */
 export function writeDiscoverFleet(root: string, count: number): Array<{ slug: string; domain: string; host_paths: Record<string, string> }> {
   const roster = [];
   for (let i = 0; i < count; i++) {
@@ -37,6 +44,11 @@ export function writeDiscoverFleet(root: string, count: number): Array<{ slug: s
       path.join(repo, '.kaizen/schedule.yml'),
       `# fleet repo ${i}\nversion: "1"\ntimezone: ${i % 2 ? 'Europe/Berlin' : 'UTC'}\nagents:\n  coach:\n    cadence: weekly\n    cron: "0 ${9 + (i % 8)} * * 1"\n  optimization:\n    cadence: weekly\n  tdd-workflow:\n    cadence: monthly\n    enabled: ${i % 3 === 0}\n`,
     );
+    write(path.join(repo, FLEET_COACH_FILES[0]), `# Coach memory of ${slug}\n\n${paragraph(slug, 6)}\n`);
+    const runs = Array.from({ length: 8 }, (_, k) =>
+      JSON.stringify({ timestamp: new Date(Date.UTC(2026, 0, 5 + 7 * k, 8 + (i % 8))).toISOString(), success: (i + k) % 4 !== 0, time: 15 + ((i + k) % 11), quality: 0.6 + ((i + k) % 4) / 10 }),
+    );
+    write(path.join(repo, FLEET_COACH_FILES[1]), `${runs.join('\n')}\n`);
     roster.push({ slug, domain: i % 4 === 0 ? 'platform' : 'product', host_paths: { [HOST_NAME]: repo } });
   }
   return roster;

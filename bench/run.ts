@@ -3,7 +3,8 @@
  * generated fleet, and measures it against baselines started in the same run,
  * as ratios, so the targets hold on a noisy 2-core machine. Load comes from
  * autocannon in a separate process. Every figure is the median of several
- * interleaved rounds. Writes bench/results/latest.json.
+ * interleaved rounds. Prepare over the whole fleet, cold and warm, is in
+ * bench/fleet-prepare.ts. Writes bench/results/latest.json.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,7 +18,8 @@ import { benchBounds } from './bounds.js';
 import { CONSOLE_TARGET_RATIO, benchConsole } from './console.js';
 import { EVENTS_TARGET_RATIO, benchEvents } from './events.js';
 import { CLI_TARGET_RATIO, benchCli } from './cli.js';
-import { HOST_NAME, writeDiscoverFleet, writePrepareRepo } from './fleet.js';
+import { FLEET_PREPARE_TARGETS, benchFleetPrepare, type StartedServer } from './fleet-prepare.js';
+import { FLEET_COACH_FILES, HOST_NAME, writeDiscoverFleet, writePrepareRepo } from './fleet.js';
 import { WINDOW_TARGETS, benchWindows } from './windows.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,7 +33,7 @@ const SPAWN_CALLS = Number(env.BENCH_SPAWN_CALLS ?? 20);
 const CLI_CALLS = Number(env.BENCH_CLI_CALLS ?? 30);
 
 const TARGETS = {
-  prepareThroughputRatio: 0.5,
+  prepareThroughputRatio: 0.7,
   prepareP99Ms: 10,
   discoverRatio: 2,
   peakRssMb: 150,
@@ -133,7 +135,6 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => hub.listen(0, '127.0.0.1', resolve));
   const hubUrl = `http://127.0.0.1:${(hub.address() as { port: number }).port}`;
 
-  const servicePort = await freePort();
   // Exactly what `npm start` runs (after its build step), flags included.
   const [, ...startArgs] = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(' ');
   const serviceEnv = {
@@ -144,9 +145,14 @@ async function main(): Promise<void> {
     // Measure the service, not the load shedder.
     KAIZEN_MAX_EVENT_LOOP_DELAY_MS: '0',
   };
-  const service = start(process.execPath, startArgs, { ...serviceEnv, PORT: String(servicePort), KAIZEN_STATE_HUB_URL: hubUrl });
-  const base = `http://127.0.0.1:${servicePort}`;
-  await waitFor(`${base}/healthz`);
+  const startService = async (): Promise<{ child: ChildProcess; base: string }> => {
+    const port = await freePort();
+    const child = start(process.execPath, startArgs, { ...serviceEnv, PORT: String(port), KAIZEN_STATE_HUB_URL: hubUrl });
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(`${base}/healthz`);
+    return { child, base };
+  };
+  const { child: service, base } = await startService();
 
   const prepareUrl = (format: string) => `${base}/v1/prepare/coach?target=${encodeURIComponent(repo)}&format=${format}`;
   const rawPorts: Record<string, number> = {};
@@ -208,6 +214,37 @@ async function main(): Promise<void> {
   process.stdout.write(`console: fleet page vs discover, ${FLEET_SIZE} repos\n`);
   const consolePage = await benchConsole(base);
 
+  // 2d. prepare over the whole fleet, cold then warm, against bare fs reads; fresh processes each round.
+  let fleetServiceRssMb = 0;
+  const stopped = async (child: ChildProcess): Promise<void> => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  };
+  const fleetPrepare = await benchFleetPrepare({
+    repos: roster.map((r) => r.host_paths[HOST_NAME]!),
+    rounds: ROUNDS,
+    connections: CONNECTIONS,
+    startService: async (): Promise<StartedServer> => {
+      const { child, base: fleetBase } = await startService();
+      return {
+        base: fleetBase,
+        stop: async () => {
+          fleetServiceRssMb = Math.max(fleetServiceRssMb, peakRssMb(child.pid!));
+          await stopped(child);
+        },
+      };
+    },
+    startBaseline: async (): Promise<StartedServer> => {
+      const port = await freePort();
+      const child = start(process.execPath, ['bench/read-server.mjs', String(port), path.join(ROOT, 'agents/agent-coach.md'), ...FLEET_COACH_FILES]);
+      await waitFor(`http://127.0.0.1:${port}/?target=${encodeURIComponent(roster[0]!.host_paths[HOST_NAME]!)}`);
+      return { base: `http://127.0.0.1:${port}`, stop: () => stopped(child) };
+    },
+    log: (l) => process.stdout.write(`${l}\n`),
+  });
+
   // 4. one process per prepare call (two at a time, one per core).
   process.stdout.write(`spawning ${SPAWN_CALLS} one-shot prepare processes\n`);
   const spawnStart = process.hrtime.bigint();
@@ -253,7 +290,9 @@ async function main(): Promise<void> {
     discover: { repos: FLEET_SIZE, scheduled_runs: runs, service_median_ms: median(discoverMs), baseline_median_ms: median(baselineMs), ratio: median(discoverMs) / median(baselineMs) },
     windows,
     console: consolePage,
+    fleet_prepare: fleetPrepare,
     peak_rss_mb: rssMb,
+    peak_rss_fleet_prepare_mb: fleetServiceRssMb,
     peak_rss_after_prepare_mb: rssAfterPrepareMb,
     bounds,
     events,
@@ -263,18 +302,25 @@ async function main(): Promise<void> {
   const checks = {
     prepare_json_throughput: result.prepare.json!.throughput_ratio >= TARGETS.prepareThroughputRatio,
     prepare_json_p99: result.prepare.json!.service.p99 <= TARGETS.prepareP99Ms,
+    prepare_markdown_throughput: result.prepare.markdown!.throughput_ratio >= TARGETS.prepareThroughputRatio,
+    prepare_markdown_p99: result.prepare.markdown!.service.p99 <= TARGETS.prepareP99Ms,
     discover_ratio: result.discover.ratio <= TARGETS.discoverRatio,
     window_week_ratio: windows.week.ratio <= WINDOW_TARGETS.weekRatio,
     window_quarter_hour_ratio: windows.quarter_hour.ratio <= WINDOW_TARGETS.quarterHourRatio,
     console_ratio: consolePage.ratio <= CONSOLE_TARGET_RATIO,
+    fleet_prepare_json_warm: fleetPrepare.json.warm.ratio >= FLEET_PREPARE_TARGETS.warmRatio,
+    fleet_prepare_json_cold: fleetPrepare.json.cold.ratio <= FLEET_PREPARE_TARGETS.coldRatio,
+    fleet_prepare_markdown_warm: fleetPrepare.markdown.warm.ratio >= FLEET_PREPARE_TARGETS.warmRatio,
+    fleet_prepare_markdown_cold: fleetPrepare.markdown.cold.ratio <= FLEET_PREPARE_TARGETS.coldRatio,
     peak_rss: rssMb <= TARGETS.peakRssMb,
+    peak_rss_fleet_prepare: fleetServiceRssMb <= TARGETS.peakRssMb,
     spawn_speedup: result.spawn_per_call.speedup >= TARGETS.spawnSpeedup,
     bounds_load_peak_rss: bounds.discover_load.rss_peak_mb <= TARGETS.peakRssMb,
     events_ratio: events.ratio >= TARGETS.eventsRatio,
     cli_validate: cli.validate_ratio <= CLI_TARGET_RATIO,
     cli_prepare: cli.prepare_ratio <= CLI_TARGET_RATIO,
   };
-  const output = { ...result, targets: { ...TARGETS, windows: WINDOW_TARGETS, consoleRatio: CONSOLE_TARGET_RATIO, cliRatio: CLI_TARGET_RATIO }, checks };
+  const output = { ...result, targets: { ...TARGETS, windows: WINDOW_TARGETS, consoleRatio: CONSOLE_TARGET_RATIO, cliRatio: CLI_TARGET_RATIO, fleet_prepare: FLEET_PREPARE_TARGETS }, checks };
   mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(path.join(ROOT, 'bench/results/latest.json'), `${JSON.stringify(output, null, 2)}\n`);
 
@@ -284,17 +330,25 @@ async function main(): Promise<void> {
     ['measure', 'kaizen-schedule', 'baseline', 'ratio', 'target', ''],
     ...(['json', 'markdown'] as const).map((format) => {
       const p = result.prepare[format]!;
-      return [`prepare ${format} req/s (${p.bundle_bytes} B)`, f(p.service.rps, 0), f(p.raw.rps, 0), f(p.throughput_ratio, 2), format === 'json' ? `>= ${TARGETS.prepareThroughputRatio}` : '', format === 'json' ? ok(checks.prepare_json_throughput) : ''];
+      return [`prepare ${format} req/s (${p.bundle_bytes} B)`, f(p.service.rps, 0), f(p.raw.rps, 0), f(p.throughput_ratio, 2), `>= ${TARGETS.prepareThroughputRatio}`, ok(checks[`prepare_${format}_throughput`])];
     }),
     ...(['json', 'markdown'] as const).map((format) => {
       const p = result.prepare[format]!;
-      return [`prepare ${format} p50 / p99 ms`, `${f(p.service.p50)} / ${f(p.service.p99)}`, `${f(p.raw.p50)} / ${f(p.raw.p99)}`, '', format === 'json' ? `p99 <= ${TARGETS.prepareP99Ms}` : '', format === 'json' ? ok(checks.prepare_json_p99) : ''];
+      return [`prepare ${format} p50 / p99 ms`, `${f(p.service.p50)} / ${f(p.service.p99)}`, `${f(p.raw.p50)} / ${f(p.raw.p99)}`, '', `p99 <= ${TARGETS.prepareP99Ms}`, ok(checks[`prepare_${format}_p99`])];
     }),
     [`discover ${FLEET_SIZE} repos, median ms`, f(result.discover.service_median_ms), f(result.discover.baseline_median_ms), f(result.discover.ratio, 2), `<= ${TARGETS.discoverRatio}`, ok(checks.discover_ratio)],
     [`discover 7-day window (${windows.week.runs} runs) vs plain, ms`, f(windows.week.median_ms), f(windows.plain_median_ms), f(windows.week.ratio, 2), `<= ${WINDOW_TARGETS.weekRatio}`, ok(checks.window_week_ratio)],
     [`discover 15-minute window vs plain, ms`, f(windows.quarter_hour.median_ms), f(windows.plain_median_ms), f(windows.quarter_hour.ratio, 2), `<= ${WINDOW_TARGETS.quarterHourRatio}`, ok(checks.window_quarter_hour_ratio)],
     [`console fleet page (${Math.round(consolePage.page_bytes / 1024)} KiB) vs discover, median ms`, f(consolePage.page_median_ms), f(consolePage.discover_median_ms), f(consolePage.ratio, 2), `<= ${CONSOLE_TARGET_RATIO}`, ok(checks.console_ratio)],
+    ...(['json', 'markdown'] as const).flatMap((format) => {
+      const fp = fleetPrepare[format];
+      return [
+        [`prepare ${format}, ${fleetPrepare.repos} repos cold, ms (vs fs reads)`, f(fp.cold.service_ms), f(fp.cold.baseline_ms), f(fp.cold.ratio, 2), `<= ${FLEET_PREPARE_TARGETS.coldRatio}`, ok(checks[`fleet_prepare_${format}_cold`])],
+        [`prepare ${format}, ${fleetPrepare.repos} repos warm, req/s (vs fs reads)`, f(fp.warm.service_rps, 0), f(fp.warm.baseline_rps, 0), f(fp.warm.ratio, 2), `>= ${FLEET_PREPARE_TARGETS.warmRatio}`, ok(checks[`fleet_prepare_${format}_warm`])],
+      ];
+    }),
     ['peak RSS MB', f(rssMb), '', '', `<= ${TARGETS.peakRssMb}`, ok(checks.peak_rss)],
+    ['peak RSS MB, fleet prepare service', f(fleetServiceRssMb), '', '', `<= ${TARGETS.peakRssMb}`, ok(checks.peak_rss_fleet_prepare)],
     ['prepare json req/s, events on vs off', f(events.on_rps, 0), f(events.off_rps, 0), f(events.ratio, 2), `>= ${TARGETS.eventsRatio}`, ok(checks.events_ratio)],
     ['events published / failed / dropped', `${events.events.published} / ${events.events.failed} / ${events.events.dropped}`, '', '', '', ''],
     ['kaizen-schedule validate, median ms vs node -e', f(cli.validate_median_ms), f(cli.floor_median_ms), f(cli.validate_ratio, 2), `<= ${CLI_TARGET_RATIO}`, ok(checks.cli_validate)],
