@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import type { Config } from '../config/config.js';
 import { startEventEmission, type EventEmission } from '../events/emission.js';
 import { FLUSH_DEADLINE_MS } from '../events/types.js';
+import { logDestination } from '../observability/log.js';
 import { createServices, type Services } from '../services.js';
 import { consolePlugin } from './console/index.js';
 import { authPlugin } from './plugins/auth.js';
@@ -30,7 +31,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // Credentials never reach the log: header paths are censored by pino
   // whatever logger options a caller passes; URLs are redacted below.
   const redact = { paths: REDACTED_LOG_PATHS, censor: REDACTED };
-  const logger = options.logger === false ? false : { level: config.logLevel, ...(typeof options.logger === 'object' ? options.logger : {}), redact };
+  // The service's own stdout (tests pass their own stream or none).
+  const destination = options.logger === undefined ? logDestination() : undefined;
+  const logger =
+    options.logger === false
+      ? false
+      : { level: config.logLevel, ...(destination ? { stream: destination.stream } : {}), ...(typeof options.logger === 'object' ? options.logger : {}), redact };
   const app = Fastify({
     logger,
     // Honour a caller's well-formed x-request-id so logs line up across services.
@@ -74,12 +80,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       else app.log.info('event outbox flushed');
     });
   }
+  // Last: what the hooks above logged goes out too.
+  if (destination) app.addHook('onClose', (_app, done) => {
+    destination.flush();
+    done();
+  });
 
   // Per-request hooks are callback-style: an async hook costs a promise and a
   // microtask hop on every request, which shows at prepare-burst rates.
-  app.addHook('onSend', (request, reply, payload, done) => {
+  // Set when the request arrives rather than in an onSend hook: headers set
+  // then are kept by every later reply (errors included), and it saves a hook phase.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-    done(null, payload);
+    done();
   });
   app.addHook('onResponse', (request, reply, done) => {
     request.log.info(
