@@ -74,6 +74,9 @@ const DiscoverResponse = Type.Object({
 export const discoverRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   const { config, roster, metrics } = services;
   const shared = new SharedDiscover(services.discoverDeps);
+  // The calls of one flight share one answer object: serialise it once and send
+  // the same bytes to each, so 100 concurrent polls hold one body, not 100.
+  const bodies = new WeakMap<object, Buffer>();
 
   app.get('/v1/discover', {
     schema: {
@@ -108,7 +111,7 @@ export const discoverRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
         502: problem(`The State Hub is down or timed out (hub_unreachable), or answered non-2xx, a redirect, a non-JSON media type, invalid JSON, a non-roster, more than ${MAX_ROSTER_ENTRIES} roster entries or an oversized body (hub_bad_response)`),
       },
     },
-  }, async (request) => {
+  }, async (request, reply) => {
     const { domain, cadence, agent, from, to, catchup } = request.query;
     const now = parseNow(request.query.now);
     const window = parseWindow({ ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), ...(catchup !== undefined ? { catchup } : {}) }, now);
@@ -127,7 +130,12 @@ export const discoverRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
       metrics.discoverFinished(result.source, 'ok', seconds());
       if (result.source === 'state_hub') metrics.hubCall('ok');
       for (const [reason, n] of Object.entries(result.skipped_by_reason)) metrics.repoSkipped(reason, n);
-      return result;
+      let body = bodies.get(result);
+      if (!body) {
+        body = Buffer.from(reply.serialize(result) as string);
+        bodies.set(result, body);
+      }
+      return reply.type('application/json; charset=utf-8').send(body);
     } catch (err) {
       metrics.discoverFinished(roster.name, 'error', seconds());
       if (err instanceof ServiceError && err.code.startsWith('hub_')) metrics.hubCall(err.code);
