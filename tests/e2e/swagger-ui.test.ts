@@ -3,27 +3,22 @@
  * /usr/bin/chromium driven by playwright-core): the app listens on loopback,
  * the page at /docs is opened, and the forms are used as a person would.
  */
-import { existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
+import { launchChromium } from '../helpers/browser.js';
 import { testConfig } from '../helpers/fleet.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let app: FastifyInstance;
 let browser: Browser;
 let base: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM}; install the Debian package (apt-get install chromium), as .ci/run does.`);
-  }
+  // Fails with a clear message when Debian's chromium is missing (never skips).
+  browser = await launchChromium();
   app = await buildApp(testConfig(), { logger: false });
   base = await app.listen({ host: '127.0.0.1', port: 0 });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
 }, 60_000);
 
 afterAll(async () => {
