@@ -12,13 +12,13 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type RequestListener } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { request as undiciRequest } from 'undici';
 import { HOST_NAME, writeDiscoverFleet } from './fleet.js';
+import { median, freePort } from './support.js';
 
 const env = process.env;
 const LOAD_S = Number(env.BENCH_BOUNDS_LOAD_S ?? 60);
@@ -36,20 +36,7 @@ export interface BoundsOptions {
 }
 
 const request = (url: string) => undiciRequest(url, { reset: true });
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length === 0 ? NaN : s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 const ms = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e6;
-
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function listen(handler: RequestListener): Promise<{ url: string; close: () => void }> {
   const server = createServer(handler);

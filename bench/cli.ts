@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { median } from './support.js';
 
 export interface CliBenchResult {
   calls: number;
@@ -18,11 +19,6 @@ export interface CliBenchResult {
 /** Target: each verb within this multiple of a bare `node -e ''`. */
 export const CLI_TARGET_RATIO = 2;
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 
 /** Milliseconds for one run of `command args`, which must exit 0. */
 function timed(command: string, args: string[], cwd: string): number {

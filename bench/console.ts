@@ -4,6 +4,7 @@
  * both see the same machine. Target: the page within 2x of discover.
  */
 import { request as undiciRequest } from 'undici';
+import { median } from './support.js';
 
 export const CONSOLE_TARGET_RATIO = 2;
 
@@ -15,11 +16,6 @@ export interface ConsoleBenchResult {
   ratio: number;
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 
 /** Time of one GET, body read to the end; a connection per call, as the other phases do. */
 async function timed(url: string, accept: string): Promise<{ ms: number; bytes: number }> {

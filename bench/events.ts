@@ -7,6 +7,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { request } from 'undici';
 import { startNatsServer } from '../tests/helpers/nats-server.js';
+import { median } from './support.js';
 
 export const EVENTS_TARGET_RATIO = 0.8;
 
@@ -45,11 +46,6 @@ export interface EventsBenchResult {
   events: { published: number; failed: number; dropped: number; outbox_depth: number };
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 
 async function metric(base: string, name: string): Promise<number> {
   const res = await request(`${base}/metrics`, { reset: true });

@@ -11,6 +11,7 @@
  * fleet), BENCH_FLEET_WARM_PASSES (warm passes over the spread, default 3).
  */
 import { Pool } from 'undici';
+import { median } from './support.js';
 
 export interface StartedServer {
   base: string;
@@ -50,11 +51,6 @@ export interface FleetPrepareResult {
 /** Warm spread at least this fraction of the read baseline's req/s; cold spread at most this multiple of its time. */
 export const FLEET_PREPARE_TARGETS = { warmRatio: 0.5, coldRatio: 1.5 };
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 
 /** Every path once per pass, `connections` requests in flight. */
 async function spread(base: string, paths: readonly string[], connections: number, passes: number): Promise<Pass> {

@@ -6,6 +6,7 @@
  * Knobs: BENCH_WINDOW_CALLS (calls of each kind per round, default 15).
  */
 import type { Dispatcher } from 'undici';
+import { median } from './support.js';
 
 export interface WindowsBenchOptions {
   base: string;
@@ -23,11 +24,6 @@ export interface WindowsBenchResult {
 
 export const WINDOW_TARGETS = { weekRatio: 2, quarterHourRatio: 1.1 };
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 
 // A Monday morning, when the bench fleet's coach entries fire (09:00-16:00 local).
 const START = Date.UTC(2026, 11, 7, 8, 0);
