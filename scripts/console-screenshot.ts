@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { buildApp } from '../src/http/app.js';
 import { loadConfig } from '../src/config/config.js';
-import { packageRoot } from '../src/shared/package-root.js';
+import { packageRoot } from '../src/config/package-root.js';
 import { launchChromium } from '../tests/helpers/browser.js';
 
 const app = await buildApp({ ...loadConfig({ LOG_LEVEL: 'silent', KAIZEN_MAX_EVENT_LOOP_DELAY_MS: '0' }), hostName: 'runner-1' }, { logger: false });

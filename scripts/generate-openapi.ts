@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../src/config/config.js';
 import { buildApp } from '../src/http/app.js';
-import { packageRoot } from '../src/shared/package-root.js';
+import { packageRoot } from '../src/config/package-root.js';
 
 export async function generateOpenApi(): Promise<string> {
   const app = await buildApp(loadConfig({}), { logger: false });

@@ -11,9 +11,9 @@ import { RepoManifests } from './manifest/repo-manifests.js';
 import { isValidTimeZone, suggestTimeZone } from './manifest/timezone.js';
 import { SCHEDULE_RELATIVE_PATH, type Diagnostic, type Manifest, type ValidationResult } from './manifest/types.js';
 import { validateManifest } from './manifest/validate.js';
-import { PreparedBundles, type Prepared, type RenderOptions } from './prepare/render.js';
+import { PreparedBundles, type Prepared, type RenderOptions } from './prepare/bundle-cache.js';
 import { RepoRoots } from './repo/roots.js';
-import { ServiceError } from './shared/errors.js';
+import { ServiceError } from './errors.js';
 
 /** A repo's entries as `GET /v1/schedule` and `kaizen-schedule list` show them. */
 export interface ScheduleListing {

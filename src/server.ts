@@ -2,7 +2,7 @@ import closeWithGrace from 'close-with-grace';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildApp } from './http/app.js';
-import { publicBaseUrl } from './http/public-url.js';
+import { publicBaseUrl } from './config/public-url.js';
 
 /** How long in-flight requests get to finish once the listener is closed, before the process exits anyway (code 1). */
 const SHUTDOWN_GRACE_MS = 10_000;

@@ -1,6 +1,6 @@
 import type { Config } from './config/config.js';
 import { createCore, type Core } from './core.js';
-import { ServiceMetrics } from './observability/metrics.js';
+import { ServiceMetrics } from './observability/service-metrics.js';
 
 /** What the HTTP app shares across requests: the core, plus its Prometheus metrics. */
 export interface Services extends Core<Config> {

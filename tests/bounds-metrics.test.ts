@@ -8,7 +8,7 @@ import { setImmediate as onNextTurn } from 'node:timers';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIMITS } from '../src/prepare/bundle.js';
-import { summarizeExecutions, summarizeExecutionsInSlices } from '../src/prepare/metrics.js';
+import { summarizeExecutions, summarizeExecutionsInSlices } from '../src/prepare/execution-summary.js';
 import { VALID_MANIFEST, tempFleet, testApp, type TempDir } from './helpers/fleet.js';
 
 const RECORD = '{"timestamp":"2026-03-01T09:00:00Z","success":true,"time":10,"quality":0.8}';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config/config.js';
 import { DEFAULT_CADENCE_CRONS } from '../src/manifest/cron.js';
-import { packageRoot } from '../src/shared/package-root.js';
+import { packageRoot } from '../src/config/package-root.js';
 import { tempDir, tempFleet } from './helpers/fleet.js';
 
 const ROOT = packageRoot();

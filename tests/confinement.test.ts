@@ -4,7 +4,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRepoFile } from '../src/repo/files.js';
 import { RepoRoots } from '../src/repo/roots.js';
-import { ServiceError } from '../src/shared/errors.js';
+import { ServiceError } from '../src/errors.js';
 import { VALID_MANIFEST, tempDir, tempFleet, testApp, type TempDir } from './helpers/fleet.js';
 
 const SCHEDULE = '.kaizen/schedule.yml';

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/http/app.js';
 import type { DiscoverResult } from '../src/discover/types.js';
-import { runId } from '../src/shared/run-id.js';
+import { runId } from '../src/runs/run-id.js';
 import { tempDir, tempFleet, testApp, testConfig, writeFiles, type TempDir } from './helpers/fleet.js';
 import { closedPortUrl, json, raw, startStateHub, type StateHubStandIn } from './helpers/state-hub.js';
 

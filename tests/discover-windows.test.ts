@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runId } from '../src/shared/run-id.js';
+import { runId } from '../src/runs/run-id.js';
 import { tempFleet, testApp, type TempDir } from './helpers/fleet.js';
 
 // alpha: coach daily 09:00 UTC, optimization Mondays 10:00 UTC.

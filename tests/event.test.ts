@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Bundle } from '../src/prepare/bundle.js';
 import { buildPreparedEvent, type EventContext } from '../src/prepare/event.js';
-import { renderPrepareCommand as prepareCommand } from '../src/shared/prepare-command.js';
+import { renderPrepareCommand as prepareCommand } from '../src/runs/prepare-command.js';
 
 /** SPEC section 5, in its order. */
 const EVENT_FIELDS = ['event', 'version', 'occurred_at', 'repo', 'root', 'agent', 'cadence', 'prepare_command', 'bundle', 'session_close'];

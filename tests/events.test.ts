@@ -16,7 +16,7 @@ import { deleteStream, storedEvents, streamConfig, waitForEvents } from './helpe
 import { startEventEmission, type EventEmission } from '../src/events/emission.js';
 import { DUPLICATE_WINDOW_MS } from '../src/events/types.js';
 import type { OutgoingEvent } from '../src/events/types.js';
-import { ServiceMetrics } from '../src/observability/metrics.js';
+import { ServiceMetrics } from '../src/observability/service-metrics.js';
 
 const HOST = 'runner-07';
 /** SPEC section 5, in its order; `host` is the service's KAIZEN_HOST_NAME. */

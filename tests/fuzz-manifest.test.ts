@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isValidTimeZone } from '../src/manifest/timezone.js';
+import { AGENT_NAME_PATTERN } from '../src/agents/name.js';
 import {
-  AGENT_NAME_PATTERN,
   CADENCES,
   DIAGNOSTIC_CODES,
   MAX_MANIFEST_BYTES,

@@ -10,7 +10,7 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packageRoot } from '../src/shared/package-root.js';
+import { packageRoot } from '../src/config/package-root.js';
 import { testApp, tempDir, type TempDir } from './helpers/fleet.js';
 
 type Json = Record<string, unknown>;

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleInputs, type Bundle } from '../src/prepare/bundle.js';
-import { PreparedBundles, type RenderOptions } from '../src/prepare/render.js';
+import { PreparedBundles, type RenderOptions } from '../src/prepare/bundle-cache.js';
 import { MANIFEST_INPUTS } from '../src/manifest/repo-manifests.js';
 import { RACY_WINDOW_MS } from '../src/repo/fingerprint.js';
 import { createServices } from '../src/services.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { summarizeExecutions } from '../src/prepare/metrics.js';
+import { summarizeExecutions } from '../src/prepare/execution-summary.js';
 
 /** Joins lines the way a file holds them. */
 const lines = (rows: string[], eol = '\n'): string => rows.join(eol) + eol;

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RUN_ID_NAMESPACE, parseInstant, runId, runName, uuidV5 } from '../src/shared/run-id.js';
+import { RUN_ID_NAMESPACE, parseInstant, runId, runName, uuidV5 } from '../src/runs/run-id.js';
 import { tempFleet, testApp, VALID_MANIFEST, type TempDir } from './helpers/fleet.js';
 
 // coach in VALID_MANIFEST: "0 9 * * 1" in Europe/Berlin. 2026-03-09 is a Monday (CET, +01:00).

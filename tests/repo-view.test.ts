@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RepoView } from '../src/repo/files.js';
-import { ServiceError } from '../src/shared/errors.js';
+import { ServiceError } from '../src/errors.js';
 import { VALID_MANIFEST, tempDir, tempFleet, testApp, writeFiles, type TempDir } from './helpers/fleet.js';
 
 /**

@@ -4,7 +4,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/http/app.js';
 import type { Diagnostic } from '../src/manifest/types.js';
-import { packageRoot } from '../src/shared/package-root.js';
+import { packageRoot } from '../src/config/package-root.js';
 import { VALID_MANIFEST, tempFleet, testApp, testConfig, type TempDir } from './helpers/fleet.js';
 
 const INSTALL = packageRoot();

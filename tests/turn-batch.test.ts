@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TurnBatch } from '../src/shared/turn-batch.js';
+import { TurnBatch } from '../src/prepare/turn-batch.js';
 
 describe('TurnBatch', () => {
   it('runs the jobs queued in one turn together, sharing what they memoize', async () => {

@@ -1,6 +1,6 @@
-import { isValidAgentName } from '../manifest/types.js';
-import { ServiceError } from '../shared/errors.js';
-import { didYouMean } from '../shared/suggest.js';
+import { isValidAgentName } from './name.js';
+import { ServiceError } from '../errors.js';
+import { didYouMean } from '../text/suggest.js';
 import { withRepoView, type RepoRef, type RepoView } from '../repo/files.js';
 import type { AgentPrompt, AgentRegistry } from './registry.js';
 

@@ -1,8 +1,8 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { Static } from 'typebox';
-import { StringEnum } from '../shared/schema-check.js';
-import { isValidAgentName } from '../manifest/types.js';
+import { StringEnum } from '../schema/check.js';
+import { isValidAgentName } from './name.js';
 import { RepoView, inRepo, type InputSpec, type RepoRef } from '../repo/files.js';
 
 /** Where a prompt comes from: packaged with the service, or installed in the repo. */

@@ -12,14 +12,15 @@ import { ConfigError, loadConfig, loadCoreConfig } from '../config/config.js';
 import { colourAllowed } from '../config/terminal.js';
 import { createCore, scheduleNotFound, validationReport, type Core, type ValidationReport } from '../core.js';
 import { CATCHUPS, parseWindow, type Catchup } from '../discover/window.js';
-import { publicBaseUrl } from '../http/public-url.js';
+import { publicBaseUrl } from '../config/public-url.js';
 import { fileTooLarge } from '../manifest/load.js';
-import { AGENT_NAME_PATTERN, CADENCES, MAX_MANIFEST_BYTES, SCHEDULE_RELATIVE_PATH, type Cadence } from '../manifest/types.js';
+import { AGENT_NAME_PATTERN } from '../agents/name.js';
+import { CADENCES, MAX_MANIFEST_BYTES, SCHEDULE_RELATIVE_PATH, type Cadence } from '../manifest/types.js';
 import type { BundleFormat } from '../prepare/event.js';
-import type { Include } from '../prepare/render.js';
+import type { Include } from '../prepare/bundle-cache.js';
 import { parseRunClaim } from '../prepare/run.js';
-import { NOW_DETAIL, ServiceError } from '../shared/errors.js';
-import { packageRoot } from '../shared/package-root.js';
+import { NOW_DETAIL, ServiceError } from '../errors.js';
+import { packageRoot } from '../config/package-root.js';
 import { formatAgents, formatDiscover, formatGithub, formatListing, formatText, paint, type Paint } from './output.js';
 
 /** Exit statuses (SPEC 9): 1 is a failed check or action, 2 a wrong invocation. */

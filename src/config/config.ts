@@ -5,11 +5,11 @@ import path from 'node:path';
 // CLI bundle keep only the few builders used here (start-up time).
 import type { Static, TObject } from 'typebox';
 import * as Type from 'typebox/type';
-import { compileCheck } from '../shared/schema-check.js';
+import { compileCheck } from '../schema/check.js';
 import { DEFAULT_CADENCE_CRONS, checkCron } from '../manifest/cron.js';
 import { DEFAULT_TIMEZONE, canonicalTimeZone, isValidTimeZone } from '../manifest/timezone.js';
 import type { Cadence } from '../manifest/types.js';
-import { packageRoot } from '../shared/package-root.js';
+import { packageRoot } from './package-root.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const BOOLEAN = '^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]|1|0|[Yy][Ee][Ss]|[Nn][Oo]|[Oo][Nn]|[Oo][Ff][Ff])$';

@@ -1,5 +1,5 @@
 import { Agent, request } from 'undici';
-import { ServiceError } from '../shared/errors.js';
+import { ServiceError } from '../errors.js';
 
 /** Roster responses larger than this are refused (a fleet of thousands of repos is well under 1 MiB). */
 export const MAX_HUB_RESPONSE_BYTES = 5 * 1024 * 1024;

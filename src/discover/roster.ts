@@ -1,6 +1,6 @@
 // typebox/type's namespace lets the CLI bundle keep only the builders used (see config.ts).
 import * as Type from 'typebox/type';
-import { compileCheck } from '../shared/schema-check.js';
+import { compileCheck } from '../schema/check.js';
 import type { RosterRepo, SkippedRepo } from './types.js';
 
 /**

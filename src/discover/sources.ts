@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import type { CoreConfig } from '../config/config.js';
 import { SCHEDULE_RELATIVE_PATH } from '../manifest/types.js';
 import type { RepoRoots } from '../repo/roots.js';
-import { ServiceError } from '../shared/errors.js';
+import { ServiceError } from '../errors.js';
 import { MAX_HUB_RESPONSE_BYTES, StateHubClient } from './hub.js';
 import { RosterTooLarge, parseRoster } from './roster.js';
 import type { Roster, RosterQuery, RosterRepo, RosterSource } from './types.js';

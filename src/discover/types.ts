@@ -1,6 +1,6 @@
 import type { Static } from 'typebox';
 import type { Cadence, Diagnostic } from '../manifest/types.js';
-import { StringEnum } from '../shared/schema-check.js';
+import { StringEnum } from '../schema/check.js';
 
 /** Where the roster came from, in order of precedence. */
 export const RosterSourceNameSchema = StringEnum(['state_hub', 'roster_file', 'scan'], { description: 'Where the roster came from' });

@@ -1,7 +1,7 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { fireTimesBetween } from '../manifest/cron.js';
-import { ServiceError } from '../shared/errors.js';
-import { parseInstant } from '../shared/run-id.js';
+import { ServiceError } from '../errors.js';
+import { parseInstant } from '../runs/run-id.js';
 
 /** Bounds of a due window (SPEC 4.1), in one place. */
 export const WINDOW_LIMITS = {

@@ -10,7 +10,7 @@ import { consolePlugin } from './console/index.js';
 import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin, frameworkErrors } from './plugins/errors.js';
 import { limitsPlugin } from './plugins/limits.js';
-import { metricsPlugin } from './plugins/metrics.js';
+import { metricsPlugin } from './plugins/prometheus.js';
 import { REDACTED, REDACTED_LOG_PATHS, redactUrl } from './redact.js';
 import { openapiPlugin } from './plugins/openapi.js';
 import { agentRoutes } from './routes/agents.js';

@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { STATUS_CODES } from 'node:http';
-import { ServiceError } from '../shared/errors.js';
+import { ServiceError } from '../errors.js';
 
 export interface ProblemDocument {
   type: string;

@@ -1,7 +1,7 @@
 import type { Static } from 'typebox';
 // typebox/type's namespace lets the CLI bundle keep only the builders used (see config.ts).
 import * as Type from 'typebox/type';
-import { StringEnum } from '../shared/schema-check.js';
+import { StringEnum } from '../schema/check.js';
 import { DEFAULT_CADENCE_CRONS, nextRuns } from './cron.js';
 import { DEFAULT_TIMEZONE, formatInZone } from './timezone.js';
 import { CADENCES, type Cadence, type Manifest, type ManifestEntry } from './types.js';

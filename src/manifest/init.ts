@@ -3,7 +3,7 @@ import { closeSync, constants, fstatSync, linkSync, lstatSync, mkdirSync, openSy
 import path from 'node:path';
 import { childPath, errnoOf } from '../repo/fd.js';
 import { withRepoView, type RepoRef, type RepoView } from '../repo/files.js';
-import { ServiceError, pathOutsideRoots } from '../shared/errors.js';
+import { ServiceError, pathOutsideRoots } from '../errors.js';
 import { scaffoldManifest } from './scaffold.js';
 import { SCHEDULE_RELATIVE_PATH } from './types.js';
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { inRepo, type InputSpec, type RepoRef, type RepoView } from '../repo/files.js';
-import { ServiceError, pathOutsideRoots } from '../shared/errors.js';
+import { ServiceError, pathOutsideRoots } from '../errors.js';
 import { MAX_MANIFEST_BYTES, SCHEDULE_RELATIVE_PATH, type Diagnostic, type ValidationResult } from './types.js';
 import { validateManifest, type ValidateOptions } from './validate.js';
 

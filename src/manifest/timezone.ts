@@ -1,4 +1,4 @@
-import { didYouMean } from '../shared/suggest.js';
+import { didYouMean } from '../text/suggest.js';
 
 /** The zone of manifests that declare none, unless KAIZEN_DEFAULT_TIMEZONE says otherwise. */
 export const DEFAULT_TIMEZONE = 'Europe/Berlin';

@@ -70,5 +70,3 @@ export const MAX_MANIFEST_BYTES = 64 * 1024;
 
 export const SCHEDULE_RELATIVE_PATH = '.kaizen/schedule.yml';
 
-export const AGENT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-export const isValidAgentName = (name: string): boolean => AGENT_NAME_PATTERN.test(name);

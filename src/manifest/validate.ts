@@ -1,10 +1,11 @@
 import { isMap, isScalar, type Node, type Pair, type ParsedNode } from 'yaml';
-import { didYouMean } from '../shared/suggest.js';
+import { didYouMean } from '../text/suggest.js';
 import { cadenceMismatch, checkCron } from './cron.js';
 import { Collector, escapePointer, pointer, show } from './diagnostics.js';
 import { eachPair } from './merge.js';
 import { canonicalTimeZone, isValidTimeZone, suggestTimeZone } from './timezone.js';
-import { CADENCES, MAX_MANIFEST_BYTES, isValidAgentName, type Cadence, type ManifestEntry, type ValidationResult } from './types.js';
+import { isValidAgentName } from '../agents/name.js';
+import { CADENCES, MAX_MANIFEST_BYTES, type Cadence, type ManifestEntry, type ValidationResult } from './types.js';
 import { derefIn, parseManifestYaml, pyIntegerOf, type Deref } from './yaml.js';
 
 // The semantic checks of a parsed manifest. YAML reading and its limits are in

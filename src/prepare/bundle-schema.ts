@@ -3,7 +3,7 @@ import type { Static, TSchema } from 'typebox';
 import * as Type from 'typebox/type';
 import { AgentSourceSchema } from '../agents/registry.js';
 import { ResolvedEntrySchema } from '../manifest/entries.js';
-import { StringEnum } from '../shared/schema-check.js';
+import { StringEnum } from '../schema/check.js';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 

@@ -4,8 +4,8 @@ import { MAX_PROMPT_BYTES, installedPromptInput, promptFile, type AgentRegistry 
 import { resolveEntry, upcomingRuns, type ScheduleDefaults } from '../manifest/entries.js';
 import { MANIFEST_INPUTS, type RepoManifests } from '../manifest/repo-manifests.js';
 import type { InputSpec, Opened, RepoFile, RepoView } from '../repo/files.js';
-import { ServiceError } from '../shared/errors.js';
-import { summarizeExecutionsInSlices, type ComputedSummary } from './metrics.js';
+import { ServiceError } from '../errors.js';
+import { summarizeExecutionsInSlices, type ComputedSummary } from './execution-summary.js';
 import { checkRun, type RunClaim } from './run.js';
 
 /** Per-file read caps: far above real files, low enough to bound a request's memory. */

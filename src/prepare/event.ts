@@ -1,4 +1,4 @@
-import { renderPrepareCommand } from '../shared/prepare-command.js';
+import { renderPrepareCommand } from '../runs/prepare-command.js';
 import type { Bundle } from './bundle.js';
 
 export type BundleFormat = 'json' | 'markdown';

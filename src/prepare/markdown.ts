@@ -1,5 +1,5 @@
 import type { Bundle } from './bundle.js';
-import { LOW_SUCCESS_RATE, SLOW_AVERAGE_S } from './metrics.js';
+import { LOW_SUCCESS_RATE, SLOW_AVERAGE_S } from './execution-summary.js';
 
 const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
 

@@ -1,8 +1,8 @@
 import { fireTimesBetween } from '../manifest/cron.js';
 import type { ResolvedEntry } from '../manifest/entries.js';
 import { formatInZone } from '../manifest/timezone.js';
-import { isUuid, parseInstant, runId } from '../shared/run-id.js';
-import { ServiceError } from '../shared/errors.js';
+import { isUuid, parseInstant, runId } from '../runs/run-id.js';
+import { ServiceError } from '../errors.js';
 
 /** The run a prepare call names: what discover handed out as `run_id` and `scheduled_for`. */
 export interface RunClaim {

@@ -1,6 +1,6 @@
 import { constants, fstatSync, lstatSync, openSync, readSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { ServiceError, pathOutsideRoots } from '../shared/errors.js';
+import { ServiceError, pathOutsideRoots } from '../errors.js';
 import { childPath, closeQuietly, errnoOf, fdPath, identityOf, isInside, realLocation } from './fd.js';
 import { RACY_WINDOW_MS } from './fingerprint.js';
 

@@ -1,6 +1,6 @@
 import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { ServiceError, pathOutsideRoots } from '../shared/errors.js';
+import { ServiceError, pathOutsideRoots } from '../errors.js';
 import { RepoView } from './files.js';
 import { assertDescriptorPaths, isInside } from './fd.js';
 

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { VNode } from 'preact';
 import { discoverFleet, type DiscoverDeps, type DiscoverOptions, type FleetReport } from '../../discover/resolve.js';
-import type { PreparedBundles } from '../../prepare/render.js';
+import type { PreparedBundles } from '../../prepare/bundle-cache.js';
 import type { Services } from '../../services.js';
 import { renderPage } from './layout.js';
 

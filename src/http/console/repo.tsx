@@ -7,7 +7,7 @@ import { listEntries, type ListedEntry } from '../../manifest/entries.js';
 import { MAX_MANIFEST_BYTES, SCHEDULE_RELATIVE_PATH, type ValidationResult } from '../../manifest/types.js';
 import { validateManifest } from '../../manifest/validate.js';
 import { readRepoFile } from '../../repo/files.js';
-import { ServiceError } from '../../shared/errors.js';
+import { ServiceError } from '../../errors.js';
 import { parseNow } from '../routes/schedule.js';
 import { fleet, link, sendPage, signOutCsrf, type ConsoleContext } from './context.js';
 import { plural, relativeTime, wallTime } from './format.js';

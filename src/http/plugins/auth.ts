@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { ServiceError } from '../../shared/errors.js';
+import { ServiceError } from '../../errors.js';
 import { problem } from '../schemas/common.js';
 
 const digest = (token: string): Buffer => createHash('sha256').update(token).digest();

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { NOW_DETAIL, ServiceError } from '../../shared/errors.js';
+import { NOW_DETAIL, ServiceError } from '../../errors.js';
 import { fromServiceError, problemDocument, sendProblem, type ProblemDocument } from '../problem.js';
 import { UNSUPPORTED_MEDIA_TYPE_DETAIL } from '../schemas/examples.js';
 

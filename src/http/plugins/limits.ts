@@ -2,7 +2,7 @@ import rateLimit from '@fastify/rate-limit';
 import underPressure from '@fastify/under-pressure';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { ServiceError } from '../../shared/errors.js';
+import { ServiceError } from '../../errors.js';
 import { problemDocument, sendProblem } from '../problem.js';
 
 export interface LimitsOptions {

@@ -5,11 +5,11 @@ import { SharedDiscover } from '../../discover/single-flight.js';
 import { MAX_ROSTER_ENTRIES } from '../../discover/roster.js';
 import { RosterSourceNameSchema, SKIP_REASONS } from '../../discover/types.js';
 import { CATCHUPS, WINDOW_LIMITS, parseWindow } from '../../discover/window.js';
-import { AGENT_NAME_PATTERN } from '../../manifest/types.js';
+import { AGENT_NAME_PATTERN } from '../../agents/name.js';
 import type { Services } from '../../services.js';
 import { Cadence, CronSource, Diagnostic, Now, StringEnum, problem } from '../schemas/common.js';
-import { ServiceError } from '../../shared/errors.js';
-import { publicBaseUrl } from '../public-url.js';
+import { ServiceError } from '../../errors.js';
+import { publicBaseUrl } from '../../config/public-url.js';
 import { parseNow } from './schedule.js';
 
 const ScheduledRun = Type.Object({

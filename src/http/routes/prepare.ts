@@ -4,11 +4,11 @@ import { assertAgentName } from '../../agents/lookup.js';
 import type { EventEmission } from '../../events/emission.js';
 import { BundleSchema } from '../../prepare/bundle-schema.js';
 import type { BundleFormat, PreparedEvent } from '../../prepare/event.js';
-import { PreparedBundles, type Include } from '../../prepare/render.js';
+import { PreparedBundles, type Include } from '../../prepare/bundle-cache.js';
 import { parseRunClaim } from '../../prepare/run.js';
 import { PRINTABLE } from '../../discover/roster.js';
 import type { Services } from '../../services.js';
-import { ServiceError } from '../../shared/errors.js';
+import { ServiceError } from '../../errors.js';
 import { AgentName, Now, StringEnum, Target, problem } from '../schemas/common.js';
 import { parseNow } from './schedule.js';
 

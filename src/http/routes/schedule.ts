@@ -6,7 +6,7 @@ import { MANIFEST_JSON_SCHEMA } from '../../manifest/json-schema.js';
 import { SCHEDULE_RELATIVE_PATH, type ValidationResult } from '../../manifest/types.js';
 import { checkTimezone, validationReport } from '../../core.js';
 import type { Services } from '../../services.js';
-import { NOW_DETAIL, ServiceError } from '../../shared/errors.js';
+import { NOW_DETAIL, ServiceError } from '../../errors.js';
 import { problemDocument, sendProblem } from '../problem.js';
 import { Diagnostic, Now, Target, ValidationReport, problem, validationProblem } from '../schemas/common.js';
 import { EXAMPLE_MANIFEST } from '../schemas/examples.js';

@@ -1,6 +1,6 @@
 import { Type, type TSchema } from 'typebox';
 import { DIAGNOSTIC_CODES } from '../../manifest/types.js';
-import { StringEnum } from '../../shared/schema-check.js';
+import { StringEnum } from '../../schema/check.js';
 import { EXAMPLE_NOW, EXAMPLE_VALID_REPORT, PROBLEM_EXAMPLES, VALIDATION_PROBLEM_EXAMPLE } from './examples.js';
 
 export { StringEnum };

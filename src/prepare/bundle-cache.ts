@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { FingerprintCache } from '../repo/fingerprint.js';
 import type { RepoRoots } from '../repo/roots.js';
-import { TurnBatch } from '../shared/turn-batch.js';
+import { TurnBatch } from './turn-batch.js';
 import { buildBundle, bundleFingerprint, type BundleSources, type BundleViews } from './bundle.js';
 import { buildPreparedEvent, reissueEvent, type BundleFormat, type PreparedEvent } from './event.js';
 import { renderMarkdown } from './markdown.js';

@@ -1,5 +1,5 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { SLICE_MS } from '../discover/pool.js';
+import { SLICE_MS } from '../concurrency/slices.js';
 
 /** What a metrics summary holds when the service computes it from executions.jsonl. */
 export interface ComputedSummary {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Type } from 'typebox';
-import type { ServiceMetrics } from '../../observability/metrics.js';
+import type { ServiceMetrics } from '../../observability/service-metrics.js';
 
 /** Request counts and durations per route pattern, and GET /metrics in the Prometheus text format. */
 export const metricsPlugin = fp(async (app: FastifyInstance, { metrics }: { metrics: ServiceMetrics }) => {

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type { Config } from '../config/config.js';
+import type { Config } from './config.js';
 
 /**
  * The base of every URL the service emits (`prepare_url`): KAIZEN_PUBLIC_URL,

@@ -1,0 +1,3 @@
+/** What an agent may be called: it names a prompt file, so it must be a safe single path segment. */
+export const AGENT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+export const isValidAgentName = (name: string): boolean => AGENT_NAME_PATTERN.test(name);
