@@ -1,7 +1,7 @@
 /**
  * Writes openapi/openapi.json from the route schemas. The document does not
  * depend on configuration, so it is generated against the bundled example
- * fleet; tests/openapi.test.ts fails when the committed file drifts.
+ * fleet; tests/http/openapi/drift.test.ts fails when the committed file drifts.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -40,7 +40,7 @@ export function tempFleet(repos: Record<string, RepoFiles>): TempDir {
 /**
  * Configuration as the service would load it from `env`, quiet by default and
  * without load shedding: a busy CI machine must not turn test requests into
- * 503s (tests/limits.test.ts turns it on where it is the subject).
+ * 503s (tests/http/plugins/limits.test.ts turns it on where it is the subject).
  */
 export function testConfig(env: Record<string, string> = {}, overrides: Partial<Config> = {}): Config {
   return { ...loadConfig({ LOG_LEVEL: 'silent', KAIZEN_MAX_EVENT_LOOP_DELAY_MS: '0', ...env }), ...overrides };

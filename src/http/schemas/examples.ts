@@ -1,7 +1,7 @@
 /**
  * Examples the OpenAPI document shows (Swagger UI pre-fills requests with
  * them). Each is true of the bundled example fleet, the default repo root:
- * tests/http-examples.test.ts sends them and compares the answers.
+ * tests/http/openapi/responses.test.ts sends them and compares the answers.
  */
 
 /** A manifest for `POST /v1/schedule/validate`, valid against the packaged agents. */

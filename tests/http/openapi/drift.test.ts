@@ -1,0 +1,37 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { OPENAPI_PATH, generateOpenApi } from '../../../scripts/generate-openapi.js';
+import { testApp } from '../../helpers/fleet.js';
+
+describe('OpenAPI document', () => {
+  it('matches the committed openapi/openapi.json (run `npm run openapi` after changing routes)', async () => {
+    const committed = readFileSync(OPENAPI_PATH, 'utf8');
+    expect(await generateOpenApi()).toBe(committed);
+  });
+
+  it('is served at /openapi.json and documents every route with a summary, tags and error responses', async () => {
+    const app = await testApp();
+    const res = await app.inject('/openapi.json');
+    expect(res.statusCode).toBe(200);
+    const doc = res.json() as { openapi: string; paths: Record<string, Record<string, { summary?: string; tags?: string[]; responses: Record<string, unknown> }>> };
+    expect(doc.openapi).toBe('3.1.0');
+    for (const [route, methods] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(methods)) {
+        expect(op.summary, `${method} ${route} summary`).toBeTruthy();
+        expect(op.tags?.length, `${method} ${route} tags`).toBeGreaterThan(0);
+        if (route.startsWith('/v1/')) {
+          expect(Object.keys(op.responses).some((s) => s.startsWith('4')), `${method} ${route} documents errors`).toBe(true);
+        }
+      }
+    }
+    await app.close();
+  });
+
+  it('serves Swagger UI at /docs', async () => {
+    const app = await testApp();
+    const res = await app.inject('/docs/');
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('swagger');
+    await app.close();
+  });
+});
