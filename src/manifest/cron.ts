@@ -64,7 +64,7 @@ interface CronSpec {
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; problem: CronProblem };
 
-/** One field: comma-separated `*`, `n`, `n-m`, each optionally `/step` (`n/step` is read as `n-max/step`). */
+/** One field: comma-separated `*`, `n`, `n-m`, each optionally `/step`. */
 function parseField(index: number, text: string): Parsed<boolean[]> {
   const field = FIELDS[index]!;
   const names: readonly string[] | undefined = 'names' in field ? field.names : undefined;
@@ -87,7 +87,12 @@ function parseField(index: number, text: string): Parsed<boolean[]> {
     if (!m[1]) {
       const a = number(m[2]!);
       if (typeof a === 'string') return fail(a);
-      const b = m[3] !== undefined ? number(m[3]) : m[4] !== undefined ? field.high : a;
+      // Vixie cron steps only `*` and ranges; other crons read `n/step` as
+      // `n-max/step`, so a crontab written that way differs between hosts.
+      if (m[3] === undefined && m[4] !== undefined) {
+        return fail(`'${item}' steps a single value, which cron refuses`, `write ${m[2]}-${field.high}/${m[4]} to step from ${m[2]}`);
+      }
+      const b = m[3] !== undefined ? number(m[3]) : a;
       if (typeof b === 'string') return fail(b);
       if (a > b) {
         if (index === 4 && b === 0) {

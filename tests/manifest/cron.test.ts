@@ -88,6 +88,16 @@ describe('what cron refuses, in the words the user wrote', () => {
   });
 
   it.each([
+    ['5/15 * * * *', "'5/15'", '5-59/15'],
+    ['0 9/2 * * *', "'9/2'", '9-23/2'],
+    ['0 9 * * mon/2', "'mon/2'", 'mon-7/2'],
+  ])('refuses a step of a single value in %j (Vixie cron does; others read it as n-max/step)', (cron, item, hint) => {
+    const problem = checkCron(cron);
+    expect(problem?.message).toContain(item);
+    expect(problem?.hint).toContain(hint);
+  });
+
+  it.each([
     ['0 0 32 * *', 'day-of-month', '32', '1-31'],
     ['0 0 * 13 *', 'month', '13', '1-12'],
     ['60 0 * * *', 'minute', '60', '0-59'],
