@@ -8,7 +8,7 @@ import { listEntries, type ListedEntry, type ScheduleDefaults } from './manifest
 import { writeScaffold, type InitResult } from './manifest/init.js';
 import { loadManifestFile, type RepoManifest } from './manifest/load.js';
 import { RepoManifests } from './manifest/repo-manifests.js';
-import { isValidTimeZone, suggestTimeZone } from './manifest/timezone.js';
+import { canonicalTimeZone, isValidTimeZone, suggestTimeZone } from './manifest/timezone.js';
 import { SCHEDULE_RELATIVE_PATH, type Diagnostic, type Manifest, type ValidationResult } from './manifest/types.js';
 import { validateManifest } from './manifest/validate.js';
 import { PreparedBundles, type Prepared, type RenderOptions } from './prepare/bundle-cache.js';
@@ -149,7 +149,8 @@ export function createCore<C extends CoreConfig>(config: C): Core<C> {
     },
     init(repoRoot, timezone = defaults.timezone, force) {
       checkTimezone(timezone);
-      return writeScaffold(repoRoot, timezone, force);
+      // Intl accepts any case; the file gets the zone as the IANA database spells it.
+      return writeScaffold(repoRoot, canonicalTimeZone(timezone), force);
     },
     listAgents: (repoRoot) => agents.list(repoRoot),
     prepare: (repoRoot, agent, options) => bundles.render(repoRoot, agent, options),

@@ -230,7 +230,7 @@ describe('GET /v1/schedule/validation and GET /v1/schedule over the example flee
 describe('POST /v1/schedule/init', () => {
   let fleet: TempDir;
   beforeAll(() => {
-    fleet = tempFleet({ fresh: { 'README.md': '# fresh\n' }, second: { 'README.md': '\n' }, zoned: { 'README.md': '\n' }, 'kaizen-file': { '.kaizen': 'not a directory\n' }, 'manifest-dir': { '.kaizen/schedule.yml/README': 'a directory where the manifest goes\n' } });
+    fleet = tempFleet({ fresh: { 'README.md': '# fresh\n' }, second: { 'README.md': '\n' }, zoned: { 'README.md': '\n' }, 'zoned-case': { 'README.md': '\n' }, 'kaizen-file': { '.kaizen': 'not a directory\n' }, 'manifest-dir': { '.kaizen/schedule.yml/README': 'a directory where the manifest goes\n' } });
   });
   afterAll(() => {
     fleet.cleanup();
@@ -300,6 +300,14 @@ describe('POST /v1/schedule/init', () => {
       const listed = (await app.inject('/v1/schedule?target=zoned&now=2026-11-25T12:00:00Z')).json<{ timezone: string; entries: Array<{ next_runs: string[] }> }>();
       expect(listed.timezone).toBe('America/New_York');
       expect(listed.entries[0]!.next_runs).toEqual(['2026-11-30T09:00:00-05:00']);
+    });
+
+    it('a timezone in another case is written as the IANA database spells it', async () => {
+      const res = await init({ target: 'zoned-case', timezone: 'america/new_york' });
+      expect(res.statusCode, res.body).toBe(201);
+      const written = readFileSync(path.join(fleet.dir, 'zoned-case', '.kaizen', 'schedule.yml'), 'utf8');
+      expect(written).toContain('timezone: "America/New_York"');
+      expect(res.json<{ manifest: string }>().manifest).toBe(written);
     });
 
     it('an invalid timezone is 400 invalid_timezone with a hint, and nothing is written', async () => {
