@@ -54,8 +54,8 @@ export function signInPages(app: FastifyInstance, ctx: ConsoleContext): void {
     { schema: { hide: true, body: SignInForm }, config: PUBLIC, bodyLimit: 16 * 1024, ...(ctx.auth ? { preHandler: app.csrfProtection } : {}) },
     async (request, reply) => {
       if (!ctx.auth) return reply.redirect('/', 303);
-      // The form again, with the message (200: a browser logs a non-2xx page load as an error).
-      if (!matches(request.body.token)) return sendPage(reply, <SignInView csrf={reply.generateCsrf()} failed={true} />);
+      // The form again, with the message; 401 so access logs and metrics show failed sign-ins.
+      if (!matches(request.body.token)) return sendPage(reply, <SignInView csrf={reply.generateCsrf()} failed={true} />, 401);
       reply.setCookie(SESSION_COOKIE, newSessionValue(Date.now()), { signed: true, httpOnly: true, sameSite: 'strict', secure: 'auto', path: '/', maxAge: SESSION_TTL_S });
       return reply.redirect('/', 303);
     },

@@ -298,7 +298,8 @@ describe('console with KAIZEN_API_TOKENS set', () => {
     const csrfCookie = cookie(page, 'kaizen_csrf')!.value;
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
     const wrong = await app.inject({ method: 'POST', url: '/ui/sign-in', cookies: { kaizen_csrf: csrfCookie }, ...form({ _csrf: csrf, token: 'not-the-token-at-all' }) });
-    expect(wrong.statusCode).toBe(200);
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.headers['content-type']).toMatch(/^text\/html/);
     expect(wrong.body).toContain('That token is not valid.');
     expect(cookie(wrong, 'kaizen_session')).toBeUndefined();
     const noCsrf = await app.inject({ method: 'POST', url: '/ui/sign-in', cookies: { kaizen_csrf: csrfCookie }, ...form({ token: TOKEN }) });
