@@ -13,7 +13,7 @@ import { SCHEDULE_RELATIVE_PATH, type Diagnostic, type Manifest, type Validation
 import { validateManifest } from './manifest/validate.js';
 import { PreparedBundles, type Prepared, type RenderOptions } from './prepare/bundle-cache.js';
 import { RepoRoots } from './repo/roots.js';
-import { ServiceError } from './errors.js';
+import { DomainError } from './errors.js';
 
 /** A repo's entries as `GET /v1/schedule` and `kaizen-schedule list` show them. */
 export interface ScheduleListing {
@@ -69,8 +69,8 @@ export interface Core<C extends CoreConfig = CoreConfig> {
 }
 
 /** The answer for a repo without a manifest; `hint` says how to create one in the caller's terms. */
-export const scheduleNotFound = (root: string, hint: string): ServiceError =>
-  new ServiceError('schedule_not_found', 404, 'Schedule not found', `The repo has no ${SCHEDULE_RELATIVE_PATH}.`, {
+export const scheduleNotFound = (root: string, hint: string): DomainError =>
+  new DomainError('schedule_not_found', `The repo has no ${SCHEDULE_RELATIVE_PATH}.`, {
     valid: false,
     errors: [{ severity: 'error', code: 'schedule_not_found', message: `no ${SCHEDULE_RELATIVE_PATH} in ${root}`, path: '', hint }],
     warnings: [],
@@ -92,7 +92,7 @@ export type ValidationReport = {
 export function checkTimezone(timezone: string): void {
   if (!isValidTimeZone(timezone)) {
     const hint = suggestTimeZone(timezone);
-    throw new ServiceError('invalid_timezone', 400, 'Invalid timezone', `'${timezone}' is not an IANA time zone name.`, hint ? { hint } : {});
+    throw new DomainError('invalid_timezone', `'${timezone}' is not an IANA time zone name.`, hint ? { hint } : {});
   }
 }
 
@@ -117,7 +117,7 @@ export function createCore<C extends CoreConfig>(config: C): Core<C> {
     const { path, result } = validateRepo(repoRoot, initHint);
     if (!result.manifest) {
       const n = result.errors.length;
-      throw new ServiceError('schedule_invalid', 422, 'Schedule manifest is invalid', `The manifest has ${n} error${n === 1 ? '' : 's'}; fix them before listing.`, {
+      throw new DomainError('schedule_invalid', `The manifest has ${n} error${n === 1 ? '' : 's'}; fix them before listing.`, {
         valid: false,
         errors: result.errors,
         warnings: result.warnings,

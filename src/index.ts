@@ -12,4 +12,4 @@ export { CADENCES, DIAGNOSTIC_CODES, type Cadence, type Diagnostic, type Manifes
 export { discover, type DiscoverDeps, type DiscoverOptions } from './discover/resolve.js';
 export { buildBundle, type Bundle } from './prepare/bundle.js';
 export { renderMarkdown } from './prepare/markdown.js';
-export { ServiceError } from './errors.js';
+export { DOMAIN_ERROR_CODES, DomainError, isDomainError, type DomainErrorCode } from './errors.js';

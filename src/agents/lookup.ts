@@ -1,17 +1,12 @@
 import { isValidAgentName } from './name.js';
-import { ServiceError } from '../errors.js';
+import { DomainError } from '../errors.js';
 import { didYouMean } from '../text/suggest.js';
 import { withRepoView, type RepoRef, type RepoView } from '../repo/files.js';
 import type { AgentPrompt, AgentRegistry } from './registry.js';
 
 export function assertAgentName(name: string): void {
   if (!isValidAgentName(name)) {
-    throw new ServiceError(
-      'invalid_agent_name',
-      400,
-      'Invalid agent name',
-      'Agent names are 1-64 letters, digits, - or _, starting with a letter or digit.',
-    );
+    throw new DomainError('invalid_agent_name', 'Agent names are 1-64 letters, digits, - or _, starting with a letter or digit.');
   }
 }
 
@@ -24,7 +19,7 @@ export function requirePrompt(registry: AgentRegistry, name: string, repoRoot?: 
   if (prompt) return prompt;
   const known = registry.list(repoRoot).map((a) => a.name);
   const hint = didYouMean(name, known);
-  throw new ServiceError('unknown_agent', 404, 'Unknown agent', `No agent named '${name}' is packaged with the service${repoRoot ? ' or installed in the repo' : ''}.`, {
+  throw new DomainError('unknown_agent', `No agent named '${name}' is packaged with the service${repoRoot ? ' or installed in the repo' : ''}.`, {
     known_agents: known,
     ...(hint ? { hint } : {}),
   });

@@ -19,7 +19,7 @@ import { CADENCES, MAX_MANIFEST_BYTES, SCHEDULE_RELATIVE_PATH, type Cadence } fr
 import type { BundleFormat } from '../prepare/event.js';
 import type { Include } from '../prepare/bundle-cache.js';
 import { parseRunClaim } from '../prepare/run.js';
-import { NOW_DETAIL, ServiceError } from '../errors.js';
+import { NOW_DETAIL, isDomainError, type DomainErrorCode } from '../errors.js';
 import { packageRoot } from '../config/package-root.js';
 import { formatAgents, formatDiscover, formatGithub, formatListing, formatText, paint, type Paint } from './output.js';
 
@@ -30,7 +30,27 @@ const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 const INIT_HINT = 'create one with kaizen-schedule init';
 
 /** Core error codes that mean the command was called with a bad value. */
-const USAGE_CODES = new Set(['invalid_agent_name', 'invalid_timezone', 'invalid_now', 'invalid_include', 'invalid_target', 'invalid_window', 'window_too_large', 'invalid_run', 'run_mismatch']);
+/** The CLI's own mapping of the core's error kinds: a wrong argument is a usage error (2), anything else a failure (1). */
+const EXIT_FOR: Readonly<Record<DomainErrorCode, number>> = {
+  invalid_agent_name: EXIT.usage,
+  invalid_timezone: EXIT.usage,
+  invalid_target: EXIT.usage,
+  invalid_window: EXIT.usage,
+  window_too_large: EXIT.usage,
+  invalid_run: EXIT.usage,
+  run_mismatch: EXIT.usage,
+  path_outside_roots: EXIT.failed,
+  repo_not_found: EXIT.failed,
+  repo_read_only: EXIT.failed,
+  kaizen_dir_conflict: EXIT.failed,
+  schedule_exists: EXIT.failed,
+  schedule_not_found: EXIT.failed,
+  schedule_invalid: EXIT.failed,
+  unknown_agent: EXIT.failed,
+  hub_unreachable: EXIT.failed,
+  hub_bad_response: EXIT.failed,
+  roster_file_invalid: EXIT.failed,
+};
 
 /** A planned exit: the message (if any) has been written already or is written by the handler. */
 class Exit extends Error {
@@ -114,7 +134,7 @@ interface Checked {
   report: ValidationReport;
 }
 
-const missingReport = (root: string): ValidationReport => scheduleNotFound(root, INIT_HINT).extra as ValidationReport;
+const missingReport = (root: string): ValidationReport => scheduleNotFound(root, INIT_HINT).details as ValidationReport;
 
 /** A manifest named on the command line: inside its repo's `.kaizen/` when it has that layout, else on its own. */
 function checkFile(core: Core, file: string, agentsRepo: string): Checked {
@@ -176,7 +196,7 @@ function validateCommand(files: string[], options: { target?: string; file?: str
     try {
       checked.push({ name, report: validationReport(core.validateRepo(repoRoot, INIT_HINT).result) });
     } catch (e) {
-      if (!(e instanceof ServiceError && e.code === 'schedule_not_found')) throw e;
+      if (!isDomainError(e, 'schedule_not_found')) throw e;
       checked.push({ name, report: missingReport(repoRoot) });
     }
   } else {
@@ -214,7 +234,7 @@ function initCommand(options: { target?: string; timezone?: string; force?: bool
     out(`${result.overwritten ? 'Overwrote' : 'Created'} ${shown(result.path)}; check it with: kaizen-schedule validate\n`);
   } catch (e) {
     // As the seed did: an existing manifest is left alone, said so, and is not a failure.
-    if (e instanceof ServiceError && e.code === 'schedule_exists') {
+    if (isDomainError(e, 'schedule_exists')) {
       out(`${shown(path.join(repoRoot, SCHEDULE_RELATIVE_PATH))} already exists; left unchanged (use --force to overwrite it)\n`);
       return;
     }
@@ -391,17 +411,17 @@ function report(e: unknown): number {
     if (e.message) err(`kaizen-schedule: ${e.message}`);
     return e.status;
   }
-  if (e instanceof ServiceError) {
+  if (isDomainError(e)) {
     const lines = [`kaizen-schedule: ${e.message}`];
-    const errors = e.extra.errors as ValidationReport['errors'] | undefined;
+    const errors = e.details.errors as ValidationReport['errors'] | undefined;
     if (e.code === 'schedule_invalid' && errors) {
-      lines.push(formatText(SCHEDULE_RELATIVE_PATH, { valid: false, errors, warnings: (e.extra.warnings as ValidationReport['warnings']) ?? [] }, stderrPaint()).trimEnd());
+      lines.push(formatText(SCHEDULE_RELATIVE_PATH, { valid: false, errors, warnings: (e.details.warnings as ValidationReport['warnings']) ?? [] }, stderrPaint()).trimEnd());
     }
     if (e.code === 'schedule_not_found') lines.push(`hint: ${INIT_HINT}`);
-    if (Array.isArray(e.extra.known_agents)) lines.push(`known agents: ${(e.extra.known_agents as string[]).join(', ') || '(none)'}`);
-    if (typeof e.extra.hint === 'string') lines.push(`hint: ${e.extra.hint}`);
+    if (Array.isArray(e.details.known_agents)) lines.push(`known agents: ${(e.details.known_agents as string[]).join(', ') || '(none)'}`);
+    if (typeof e.details.hint === 'string') lines.push(`hint: ${e.details.hint}`);
     err(lines.join('\n'));
-    return USAGE_CODES.has(e.code) ? EXIT.usage : EXIT.failed;
+    return EXIT_FOR[e.code];
   }
   err(`kaizen-schedule: ${e instanceof Error ? e.message : String(e)}`);
   return EXIT.failed;

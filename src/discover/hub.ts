@@ -1,5 +1,5 @@
 import { Agent, request } from 'undici';
-import { ServiceError } from '../errors.js';
+import { DomainError } from '../errors.js';
 
 /** Roster responses larger than this are refused (a fleet of thousands of repos is well under 1 MiB). */
 export const MAX_HUB_RESPONSE_BYTES = 5 * 1024 * 1024;
@@ -89,8 +89,8 @@ export class StateHubClient {
   }
 
   /**
-   * The parsed JSON the hub answers to `GET /repos/`. Throws a 502
-   * ServiceError: `hub_unreachable` when the hub cannot be reached in time,
+   * The parsed JSON the hub answers to `GET /repos/`. Throws a
+   * DomainError: `hub_unreachable` when the hub cannot be reached in time,
    * `hub_bad_response` when it answers something other than 2xx JSON.
    */
   async fetchRoster(domain?: string): Promise<unknown> {
@@ -104,7 +104,7 @@ export class StateHubClient {
       } catch (err) {
         const failure = this.classify(err, deadline);
         if (failure.retryable && attempt === 1 && !deadline.aborted) continue;
-        throw this.toServiceError(failure, attempt);
+        throw this.toDomainError(failure, attempt);
       }
     }
   }
@@ -168,9 +168,8 @@ export class StateHubClient {
     return new HubFailure('hub_unreachable', `the State Hub could not be reached (${code ?? 'connection failed'})`, code !== undefined && RETRYABLE_ERROR_CODES.has(code));
   }
 
-  private toServiceError(failure: HubFailure, attempts: number): ServiceError {
-    const title = failure.code === 'hub_unreachable' ? 'State Hub unreachable' : 'Bad answer from the State Hub';
-    return new ServiceError(failure.code, 502, title, `Cannot discover without a roster: ${failure.message} (${this.origin}, ${attempts} attempt${attempts === 1 ? '' : 's'}).`, {
+  private toDomainError(failure: HubFailure, attempts: number): DomainError {
+    return new DomainError(failure.code, `Cannot discover without a roster: ${failure.message} (${this.origin}, ${attempts} attempt${attempts === 1 ? '' : 's'}).`, {
       attempts,
       ...(failure.upstreamStatus !== undefined ? { upstream_status: failure.upstreamStatus } : {}),
     });

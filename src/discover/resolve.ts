@@ -5,7 +5,7 @@ import type { RepoManifests } from '../manifest/repo-manifests.js';
 import type { Cadence } from '../manifest/types.js';
 import type { RepoRoots } from '../repo/roots.js';
 import { formatInZone } from '../manifest/timezone.js';
-import { ServiceError } from '../errors.js';
+import { isDomainError } from '../errors.js';
 import { renderPrepareCommand, type CommandRun } from '../runs/prepare-command.js';
 import { runId } from '../runs/run-id.js';
 import { mapInSlices } from '../concurrency/slices.js';
@@ -174,7 +174,7 @@ function examineRepo(deps: DiscoverDeps, options: DiscoverOptions, repo: RosterR
   try {
     root = deps.roots.resolveRepo(hostPath);
   } catch (err) {
-    if (err instanceof ServiceError && err.code === 'path_outside_roots') {
+    if (isDomainError(err, 'path_outside_roots')) {
       return skip('repo_outside_roots', `the path for this host does not resolve inside the configured repo roots`);
     }
     return skip('repo_unreachable', `no repository directory at the path for this host ('${hostPath}')`);
@@ -184,7 +184,7 @@ function examineRepo(deps: DiscoverDeps, options: DiscoverOptions, repo: RosterR
   try {
     loaded = deps.manifests.load(root);
   } catch (err) {
-    if (err instanceof ServiceError && err.code === 'path_outside_roots') {
+    if (isDomainError(err, 'path_outside_roots')) {
       return skip('repo_outside_roots', 'the schedule file is a link that leaves the repository');
     }
     return skip('repo_unreachable', 'the schedule file could not be read');

@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import type { CoreConfig } from '../config/config.js';
 import { SCHEDULE_RELATIVE_PATH } from '../manifest/types.js';
 import type { RepoRoots } from '../repo/roots.js';
-import { ServiceError } from '../errors.js';
+import { DomainError } from '../errors.js';
 import { MAX_HUB_RESPONSE_BYTES, StateHubClient } from './hub.js';
 import { RosterTooLarge, parseRoster } from './roster.js';
 import type { Roster, RosterQuery, RosterRepo, RosterSource } from './types.js';
@@ -27,15 +27,13 @@ export class StateHubRosterSource implements RosterSource {
       parsed = parseRoster(document);
     } catch (err) {
       if (!(err instanceof RosterTooLarge)) throw err;
-      throw new ServiceError('hub_bad_response', 502, 'Bad answer from the State Hub', `Cannot discover without a roster: ${err.message} (${this.client.origin}).`, {
+      throw new DomainError('hub_bad_response', `Cannot discover without a roster: ${err.message} (${this.client.origin}).`, {
         roster_entries: err.entries,
       });
     }
     if (!parsed) {
-      throw new ServiceError(
+      throw new DomainError(
         'hub_bad_response',
-        502,
-        'Bad answer from the State Hub',
         `Cannot discover without a roster: the State Hub (${this.client.origin}) answered JSON that is not a roster (expected an array of repos, or an object holding one under "repos" or "items").`,
       );
     }
@@ -59,7 +57,7 @@ export class StateHubRosterSource implements RosterSource {
         at: now,
         result: this.load({}).then(
           () => ({ ok: true }),
-          (err: unknown) => ({ ok: false, detail: err instanceof ServiceError ? err.message : 'the State Hub could not be read' }),
+          (err: unknown) => ({ ok: false, detail: err instanceof DomainError ? err.message : 'the State Hub could not be read' }),
         ),
       };
     }
@@ -71,8 +69,8 @@ export class StateHubRosterSource implements RosterSource {
   }
 }
 
-const rosterFileError = (detail: string): ServiceError =>
-  new ServiceError('roster_file_invalid', 500, 'Roster file unusable', `Cannot discover without a roster: ${detail}`);
+const rosterFileError = (detail: string): DomainError =>
+  new DomainError('roster_file_invalid', `Cannot discover without a roster: ${detail}`);
 
 /** Reads the whole file if it is a regular file within the size cap. */
 function readCapped(file: string, limit: number): string {

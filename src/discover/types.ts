@@ -59,7 +59,7 @@ export interface RosterQuery {
 /** A provider of the fleet roster (State Hub, roster file or a scan of the roots). */
 export interface RosterSource {
   readonly name: RosterSourceName;
-  /** Fetches the roster; throws a ServiceError when it cannot be had. */
+  /** Fetches the roster; throws a DomainError when it cannot be had. */
   load(query: RosterQuery): Promise<Roster>;
   /** Readiness probe, for sources that depend on something remote. */
   readiness?(): Promise<{ ok: boolean; detail?: string }>;

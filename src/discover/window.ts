@@ -1,6 +1,6 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { fireTimesBetween } from '../manifest/cron.js';
-import { ServiceError } from '../errors.js';
+import { DomainError } from '../errors.js';
 import { parseInstant } from '../runs/run-id.js';
 
 /** Bounds of a due window (SPEC 4.1), in one place. */
@@ -23,9 +23,9 @@ export interface DueWindow {
 
 const DAY_MS = 86_400_000;
 
-const invalidWindow = (detail: string): ServiceError => new ServiceError('invalid_window', 400, 'Invalid window', detail);
+const invalidWindow = (detail: string): DomainError => new DomainError('invalid_window', detail);
 
-export const tooManyRuns = (detail: string): ServiceError => new ServiceError('window_too_large', 400, 'Window too large', detail);
+export const tooManyRuns = (detail: string): DomainError => new DomainError('window_too_large', detail);
 
 function instant(name: 'from' | 'to', value: string): Date {
   const parsed = parseInstant(value);

@@ -3,7 +3,7 @@ import { closeSync, constants, fstatSync, linkSync, lstatSync, mkdirSync, openSy
 import path from 'node:path';
 import { childPath, errnoOf } from '../repo/fd.js';
 import { withRepoView, type RepoRef, type RepoView } from '../repo/files.js';
-import { ServiceError, pathOutsideRoots } from '../errors.js';
+import { DomainError, isDomainError, pathOutsideRoots } from '../errors.js';
 import { scaffoldManifest } from './scaffold.js';
 import { SCHEDULE_RELATIVE_PATH } from './types.js';
 
@@ -37,10 +37,10 @@ export function writeScaffold(repo: RepoRef, timezone: string, force: boolean): 
   try {
     exists = true;
     if (lstatSync(at(MANIFEST_NAME)).isDirectory()) {
-      throw new ServiceError('kaizen_dir_conflict', 409, 'Cannot write the manifest', `${SCHEDULE_RELATIVE_PATH} is a directory; remove or rename it first.`);
+      throw new DomainError('kaizen_dir_conflict', `${SCHEDULE_RELATIVE_PATH} is a directory; remove or rename it first.`);
     }
   } catch (err) {
-    if (err instanceof ServiceError) throw err;
+    if (isDomainError(err)) throw err;
     if (errnoOf(err) !== 'ENOENT') throw changed(err);
     exists = false;
   }
@@ -105,18 +105,18 @@ function kaizenDir(repo: RepoView): number {
 }
 
 /** A checkout mounted read-only, or not writable by the service: 403, not a 500. */
-function writeRefused(err: unknown): ServiceError | undefined {
+function writeRefused(err: unknown): DomainError | undefined {
   const code = errnoOf(err);
   if (code !== 'EROFS' && code !== 'EACCES' && code !== 'EPERM') return undefined;
-  return new ServiceError('repo_read_only', 403, 'Repository is read-only', 'The service may not write into this repository (read-only mount or permissions).');
+  return new DomainError('repo_read_only', 'The service may not write into this repository (read-only mount or permissions).');
 }
 
-const kaizenConflict = (): ServiceError =>
-  new ServiceError('kaizen_dir_conflict', 409, 'Cannot create .kaizen', 'The repo has a .kaizen that is not a directory; remove or rename it first.');
+const kaizenConflict = (): DomainError =>
+  new DomainError('kaizen_dir_conflict', 'The repo has a .kaizen that is not a directory; remove or rename it first.');
 
 /** Anything else the disk said while writing: it changed under the write (a concurrent rename or removal). */
-const changed = (err: unknown): ServiceError =>
-  new ServiceError('kaizen_dir_conflict', 409, 'Cannot write the manifest', `The .kaizen directory changed while the manifest was being written (${errnoOf(err) ?? 'unknown error'}); try again.`);
+const changed = (err: unknown): DomainError =>
+  new DomainError('kaizen_dir_conflict', `The .kaizen directory changed while the manifest was being written (${errnoOf(err) ?? 'unknown error'}); try again.`);
 
-const alreadyExists = (): ServiceError =>
-  new ServiceError('schedule_exists', 409, 'Schedule already exists', `${SCHEDULE_RELATIVE_PATH} already exists in this repo; send "force": true to overwrite it.`);
+const alreadyExists = (): DomainError =>
+  new DomainError('schedule_exists', `${SCHEDULE_RELATIVE_PATH} already exists in this repo; send "force": true to overwrite it.`);

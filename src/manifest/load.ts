@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { inRepo, type InputSpec, type RepoRef, type RepoView } from '../repo/files.js';
-import { ServiceError, pathOutsideRoots } from '../errors.js';
+import { DomainError, pathOutsideRoots } from '../errors.js';
 import { MAX_MANIFEST_BYTES, SCHEDULE_RELATIVE_PATH, type Diagnostic, type ValidationResult } from './types.js';
 import { validateManifest, type ValidateOptions } from './validate.js';
 
@@ -35,7 +35,7 @@ function loadFrom(repo: RepoView, relative: string, options: ValidateOptions): R
       throw pathOutsideRoots('schedule file');
     case 'hard_link':
       // Its other name may be outside the roots; nothing tells which is the real one.
-      throw new ServiceError('path_outside_roots', 403, 'Path outside the repo roots', 'The schedule file has more than one hard link, so it may not belong to this repo.');
+      throw new DomainError('path_outside_roots', 'The schedule file has more than one hard link, so it may not belong to this repo.');
     case 'too_large':
       return { status: 'loaded', path: file.path, result: { valid: false, warnings: [], errors: [fileTooLarge(relative, file.bytes, file.limit)] } };
     case 'ok':

@@ -4,7 +4,7 @@ import { MAX_PROMPT_BYTES, installedPromptInput, promptFile, type AgentRegistry 
 import { resolveEntry, upcomingRuns, type ScheduleDefaults } from '../manifest/entries.js';
 import { MANIFEST_INPUTS, type RepoManifests } from '../manifest/repo-manifests.js';
 import type { InputSpec, Opened, RepoFile, RepoView } from '../repo/files.js';
-import { ServiceError } from '../errors.js';
+import { isDomainError } from '../errors.js';
 import { summarizeExecutionsInSlices, type ComputedSummary } from './execution-summary.js';
 import { checkRun, type RunClaim } from './run.js';
 
@@ -132,7 +132,7 @@ function scheduleFor(repo: RepoView, agent: string, sources: BundleSources, now:
   try {
     loaded = sources.manifests.load(repo);
   } catch (err) {
-    if (!(err instanceof ServiceError && err.code === 'path_outside_roots')) throw err;
+    if (!isDomainError(err, 'path_outside_roots')) throw err;
     warnings.push('.kaizen/schedule.yml is a link leading out of the repo and was ignored');
     return null;
   }

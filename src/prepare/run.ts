@@ -2,7 +2,7 @@ import { fireTimesBetween } from '../manifest/cron.js';
 import type { ResolvedEntry } from '../manifest/entries.js';
 import { formatInZone } from '../manifest/timezone.js';
 import { isUuid, parseInstant, runId } from '../runs/run-id.js';
-import { ServiceError } from '../errors.js';
+import { DomainError } from '../errors.js';
 
 /** The run a prepare call names: what discover handed out as `run_id` and `scheduled_for`. */
 export interface RunClaim {
@@ -15,8 +15,8 @@ export interface RunClaim {
 import type { NamedRun } from './bundle-schema.js';
 export type { NamedRun };
 
-const invalidRun = (detail: string): ServiceError => new ServiceError('invalid_run', 400, 'Invalid run', detail);
-const mismatch = (detail: string): ServiceError => new ServiceError('run_mismatch', 400, 'Run does not match', detail);
+const invalidRun = (detail: string): DomainError => new DomainError('invalid_run', detail);
+const mismatch = (detail: string): DomainError => new DomainError('run_mismatch', detail);
 
 /** Reads the `run_id` / `scheduled_for` pair of a query; undefined when neither is given. */
 export function parseRunClaim(rawId: string | undefined, rawScheduledFor: string | undefined, repo?: string): RunClaim | undefined {

@@ -1,6 +1,6 @@
 import { constants, fstatSync, lstatSync, openSync, readSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { ServiceError, pathOutsideRoots } from '../errors.js';
+import { DomainError, isDomainError, pathOutsideRoots } from '../errors.js';
 import { childPath, closeQuietly, errnoOf, fdPath, identityOf, isInside, realLocation } from './fd.js';
 import { RACY_WINDOW_MS } from './fingerprint.js';
 
@@ -132,7 +132,7 @@ export class RepoView {
       return new RepoView(realRoot, fd, now);
     } catch (err) {
       closeQuietly(fd);
-      if (err instanceof ServiceError) throw err;
+      if (isDomainError(err)) throw err;
       throw repoChanged();
     }
   }
@@ -394,8 +394,8 @@ export class RepoView {
   }
 }
 
-const repoChanged = (): ServiceError =>
-  new ServiceError('repo_not_found', 404, 'Repository not found', 'The repository directory changed while it was being read; try again.');
+const repoChanged = (): DomainError =>
+  new DomainError('repo_not_found', 'The repository directory changed while it was being read; try again.');
 
 /** Runs `use` with a view of `realRoot`, closing it afterwards. */
 export function withRepoView<T>(realRoot: string, use: (view: RepoView) => T, within?: (real: string) => boolean): T {

@@ -1,6 +1,6 @@
 import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { ServiceError, pathOutsideRoots } from '../errors.js';
+import { DomainError, pathOutsideRoots } from '../errors.js';
 import { RepoView } from './files.js';
 import { assertDescriptorPaths, isInside } from './fd.js';
 
@@ -90,7 +90,7 @@ export class RepoRoots {
    */
   resolveRepo(target: string): string {
     if (target.length === 0 || target.length > 4096) {
-      throw new ServiceError('invalid_target', 400, 'Invalid target', 'target must be a non-empty path of at most 4096 characters.');
+      throw new DomainError('invalid_target', 'target must be a non-empty path of at most 4096 characters.');
     }
     if (target.includes('\0') || hasTraversal(target) || hasTraversal(fullyDecoded(target))) {
       throw pathOutsideRoots();
@@ -115,7 +115,7 @@ export class RepoRoots {
     // A root holds repos; it is not one (init would write into the fleet
     // directory, prepare would read its SCOPE.md).
     if (this.roots.includes(real)) {
-      throw new ServiceError('invalid_target', 400, 'Invalid target', 'target names a repo root itself; name a repository inside it.');
+      throw new DomainError('invalid_target', 'target names a repo root itself; name a repository inside it.');
     }
     // lstat, guarded: the real path holds no links, and a race here is a 404, not a 500.
     let isDirectory = false;
@@ -134,7 +134,7 @@ export class RepoRoots {
    * roots gets the same refusal as a live one: a 404 would tell the caller
    * what does not exist outside.
    */
-  private unopenable(lexical: string, target: string, code: string | undefined): ServiceError {
+  private unopenable(lexical: string, target: string, code: string | undefined): DomainError {
     let leadsTo: string | undefined;
     try {
       leadsTo = realpathSync.native(lexical);
@@ -143,6 +143,6 @@ export class RepoRoots {
     }
     if (leadsTo === undefined || !this.contains(leadsTo)) return pathOutsideRoots();
     const detail = code === 'ENOTDIR' ? `Target '${target}' is not a directory.` : `No repository directory at target '${target}'.`;
-    return new ServiceError('repo_not_found', 404, 'Repository not found', detail);
+    return new DomainError('repo_not_found', detail);
   }
 }

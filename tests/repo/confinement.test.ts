@@ -4,7 +4,8 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRepoFile } from '../../src/repo/files.js';
 import { RepoRoots } from '../../src/repo/roots.js';
-import { ServiceError } from '../../src/errors.js';
+import { DomainError } from '../../src/errors.js';
+import { PROBLEMS } from '../../src/http/problem.js';
 import { VALID_MANIFEST, tempDir, tempFleet, testApp, type TempDir } from '../helpers/fleet.js';
 
 const SCHEDULE = '.kaizen/schedule.yml';
@@ -228,14 +229,14 @@ describe('targets that stay inside the roots', () => {
 
 describe('RepoRoots (core)', () => {
   const roots = (): RepoRoots => new RepoRoots([fleet.dir, second.dir]);
-  const refusal = (fn: () => unknown): ServiceError => {
+  const refusal = (fn: () => unknown): DomainError => {
     try {
       fn();
     } catch (err) {
-      expect(err).toBeInstanceOf(ServiceError);
-      return err as ServiceError;
+      expect(err).toBeInstanceOf(DomainError);
+      return err as DomainError;
     }
-    throw new Error('expected a ServiceError');
+    throw new Error('expected a DomainError');
   };
 
   it('resolves relative and absolute targets to real directories inside the roots', () => {
@@ -250,7 +251,8 @@ describe('RepoRoots (core)', () => {
   it.each(['..', '../x', 'good/../../x', '%2e%2e/x', '%252e%252e%252fx', 'good\0', '/etc', 'evil', 'dangling', 'evil/x'])('refuses %j with path_outside_roots', (target) => {
     const err = refusal(() => roots().resolveRepo(target));
     expect(err.code).toBe('path_outside_roots');
-    expect(err.status).toBe(403);
+    // The core error carries no status; the HTTP table gives this code its 403.
+    expect(PROBLEMS[err.code].status).toBe(403);
   });
 
   it('a root given through a symlink accepts paths under either spelling', () => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RepoView } from '../../src/repo/files.js';
-import { ServiceError } from '../../src/errors.js';
+import { DomainError } from '../../src/errors.js';
 import { VALID_MANIFEST, tempDir, tempFleet, testApp, writeFiles, type TempDir } from '../helpers/fleet.js';
 
 /**
@@ -117,7 +117,7 @@ describe('RepoView (core)', () => {
     try {
       // The root is opened O_NOFOLLOW by its real path: the link is refused without opening what it points to.
       expect(() => RepoView.open(real, (p) => p.startsWith(fleet.dir))).toThrow(expect.objectContaining({ code: 'repo_not_found' }));
-      expect(() => RepoView.open(real)).toThrow(ServiceError);
+      expect(() => RepoView.open(real)).toThrow(DomainError);
     } finally {
       renameSync(real, `${real}-link`);
       renameSync(moved, real);

@@ -5,7 +5,7 @@ import type { RepoReport } from '../../discover/resolve.js';
 import type { DiscoverCounts, ScheduledRun } from '../../discover/types.js';
 import { AGENT_NAME_PATTERN } from '../../agents/name.js';
 import { CADENCES } from '../../manifest/types.js';
-import { parseNow } from '../routes/schedule.js';
+import { parseNow } from '../now.js';
 import { fleet, link, repoHref, sendPage, signOutCsrf, type ConsoleContext } from './context.js';
 import { plural, relativeTime, wallTime } from './format.js';
 import { Layout } from './layout.js';

@@ -7,8 +7,9 @@ import { listEntries, type ListedEntry } from '../../manifest/entries.js';
 import { MAX_MANIFEST_BYTES, SCHEDULE_RELATIVE_PATH, type ValidationResult } from '../../manifest/types.js';
 import { validateManifest } from '../../manifest/validate.js';
 import { readRepoFile } from '../../repo/files.js';
-import { ServiceError } from '../../errors.js';
-import { parseNow } from '../routes/schedule.js';
+import { DomainError, isDomainError } from '../../errors.js';
+import { parseNow } from '../now.js';
+import { HttpError } from '../problem.js';
 import { fleet, link, sendPage, signOutCsrf, type ConsoleContext } from './context.js';
 import { plural, relativeTime, wallTime } from './format.js';
 import { statusOf } from './fleet.js';
@@ -26,7 +27,7 @@ const RUNS_PER_AGENT = 10;
 async function findRepo(ctx: ConsoleContext, request: FastifyRequest, slug: string, now: Date): Promise<RepoReport> {
   const { repos } = await fleet(ctx, request, { now });
   const repo = repos.find((r) => r.slug === slug);
-  if (!repo) throw new ServiceError('repo_not_found', 404, 'Repo not found', 'The roster has no repo with this slug.');
+  if (!repo) throw new DomainError('repo_not_found', 'The roster has no repo with this slug.');
   return repo;
 }
 
@@ -189,7 +190,7 @@ export function repoPage(app: FastifyInstance, ctx: ConsoleContext): void {
           const { bundle } = await ctx.bundles.prepare(repo.root!, entry.agent, { format: 'markdown', include: new Set(), ...(nowParam ? { now } : {}) });
           bundles.push({ agent: entry.agent, markdown: bundle.body.toString('utf8') });
         } catch (err) {
-          if (!(err instanceof ServiceError)) throw err;
+          if (!isDomainError(err)) throw err;
           bundles.push({ agent: entry.agent, error: err.message });
         }
       }
@@ -206,7 +207,7 @@ export function repoPage(app: FastifyInstance, ctx: ConsoleContext): void {
       assertAgentName(agent);
       const now = parseNow(request.query.now);
       const repo = await findRepo(ctx, request, slug, now);
-      if (repo.root === undefined) throw new ServiceError('repo_unreachable', 404, 'Repo unreachable', 'The repo has no usable checkout on this host.');
+      if (repo.root === undefined) throw new HttpError('repo_unreachable', 'The repo has no usable checkout on this host.');
       const { bundle } = await ctx.bundles.prepare(repo.root, agent, { format: 'json', include: new Set(), ...(request.query.now ? { now } : {}) });
       return reply.type('application/json; charset=utf-8').header('etag', bundle.etag).send(bundle.body);
     },

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { ServiceError } from '../../errors.js';
+import { HttpError } from '../problem.js';
 import { problem } from '../schemas/common.js';
 
 const digest = (token: string): Buffer => createHash('sha256').update(token).digest();
@@ -21,8 +21,7 @@ export function tokenMatcher(tokens: readonly string[]): (presented: string) => 
   };
 }
 
-const unauthorized = (detail: string): ServiceError =>
-  new ServiceError('unauthorized', 401, 'Unauthorized', detail);
+const unauthorized = (detail: string): HttpError => new HttpError('unauthorized', detail);
 
 /**
  * Bearer-token guard for every /v1 route when KAIZEN_API_TOKENS is set (tokens

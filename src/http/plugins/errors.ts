@@ -1,7 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { NOW_DETAIL, ServiceError } from '../../errors.js';
-import { fromServiceError, problemDocument, sendProblem, type ProblemDocument } from '../problem.js';
+import { DomainError } from '../../errors.js';
+import { invalidNowProblem, isNowOnly } from '../now.js';
+import { HttpError, fromCodedError, problemDocument, sendProblem, type ProblemDocument } from '../problem.js';
 import { UNSUPPORTED_MEDIA_TYPE_DETAIL } from '../schemas/examples.js';
 
 /** Maps Fastify's own client errors to stable codes. */
@@ -97,7 +98,7 @@ const orList = (items: string[]) => (items.length < 2 ? items.join('') : `${item
 
 /** The problem document for a client error, or undefined for an unexpected one (the console renders the same mapping as a page). */
 export function toProblem(error: FastifyError, request: FastifyRequest): ProblemDocument | undefined {
-  if (error instanceof ServiceError) return fromServiceError(error);
+  if (error instanceof DomainError || error instanceof HttpError) return fromCodedError(error);
   if (error.validation) {
     // An anyOf failure comes with one error per branch; the summary says it.
     const anyOf = error.validation.find((v) => v.keyword === 'anyOf' || v.keyword === 'oneOf');
@@ -107,11 +108,7 @@ export function toProblem(error: FastifyError, request: FastifyRequest): Problem
       path: v.instancePath || '/',
       message: describeSchemaError(v, error.validationContext),
     }));
-    // A bad `now` gets its own code whichever check caught it (the schema's
-    // date-time format or the route's parse), so callers can rely on one.
-    if (error.validationContext === 'querystring' && invalidParams.every((p) => p.path === '/now')) {
-      return problemDocument(400, 'invalid_now', NOW_DETAIL, 'Invalid now', { invalid_params: invalidParams });
-    }
+    if (error.validationContext === 'querystring' && isNowOnly(invalidParams)) return invalidNowProblem(invalidParams);
     return problemDocument(400, 'invalid_request', `Invalid request: ${invalidParams.map((p) => p.message).join('; ')}.`, 'Invalid request', { invalid_params: invalidParams });
   }
   if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {

@@ -2,8 +2,7 @@ import rateLimit from '@fastify/rate-limit';
 import underPressure from '@fastify/under-pressure';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { ServiceError } from '../../errors.js';
-import { problemDocument, sendProblem } from '../problem.js';
+import { HttpError, problemDocument, sendProblem } from '../problem.js';
 
 export interface LimitsOptions {
   /** Shed load (503 + Retry-After) once the event loop lags this much; 0 turns it off. */
@@ -65,7 +64,7 @@ export const limitsPlugin = fp(async (app: FastifyInstance, opts: LimitsOptions)
       timeWindow: 60_000,
       allowList: (request) => !request.routeOptions.url?.startsWith('/v1/'),
       errorResponseBuilder: (_request, context) =>
-        new ServiceError('rate_limited', 429, 'Too many requests', `More than ${context.max} requests a minute; retry in ${context.after}.`),
+        new HttpError('rate_limited', `More than ${context.max} requests a minute; retry in ${context.after}.`),
     });
   }
 }, { name: 'limits' });

@@ -8,9 +8,9 @@ import { CATCHUPS, WINDOW_LIMITS, parseWindow } from '../../discover/window.js';
 import { AGENT_NAME_PATTERN } from '../../agents/name.js';
 import type { Services } from '../../services.js';
 import { Cadence, CronSource, Diagnostic, Now, StringEnum, problem } from '../schemas/common.js';
-import { ServiceError } from '../../errors.js';
+import { isDomainError } from '../../errors.js';
 import { publicBaseUrl } from '../../config/public-url.js';
-import { parseNow } from './schedule.js';
+import { parseNow } from '../now.js';
 
 const ScheduledRun = Type.Object({
   repo: Type.String({ description: 'The roster slug (the directory name for a scanned repo)' }),
@@ -138,7 +138,7 @@ export const discoverRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
       return reply.type('application/json; charset=utf-8').send(body);
     } catch (err) {
       metrics.discoverFinished(roster.name, 'error', seconds());
-      if (err instanceof ServiceError && err.code.startsWith('hub_')) metrics.hubCall(err.code);
+      if (isDomainError(err, 'hub_unreachable', 'hub_bad_response')) metrics.hubCall(err.code);
       throw err;
     }
   });

@@ -8,9 +8,9 @@ import { PreparedBundles, type Include } from '../../prepare/bundle-cache.js';
 import { parseRunClaim } from '../../prepare/run.js';
 import { PRINTABLE } from '../../discover/roster.js';
 import type { Services } from '../../services.js';
-import { ServiceError } from '../../errors.js';
+import { HttpError } from '../problem.js';
 import { AgentName, Now, StringEnum, Target, problem } from '../schemas/common.js';
-import { parseNow } from './schedule.js';
+import { parseNow } from '../now.js';
 
 /** The core's bundle, plus the event payload include=event adds to the JSON. */
 const PreparedBundleSchema = Type.Object(
@@ -102,13 +102,13 @@ export const prepareRoutes: FastifyPluginAsyncTypebox<{ services: Services; even
       const item = raw.trim();
       if (item === '') continue;
       if (!(INCLUDES as readonly string[]).includes(item)) {
-        throw new ServiceError('invalid_include', 400, 'Invalid include', `include accepts ${INCLUDES.join(', ')}; got '${item}'.`);
+        throw new HttpError('invalid_include', `include accepts ${INCLUDES.join(', ')}; got '${item}'.`);
       }
       include.add(item as Include);
     }
     const format = negotiateFormat(request.query.format, request.headers.accept);
     if (include.has('event') && format === 'markdown') {
-      throw new ServiceError('invalid_include', 400, 'Invalid include', 'include=event applies to JSON bundles; ask for format=json.');
+      throw new HttpError('invalid_include', 'include=event applies to JSON bundles; ask for format=json.');
     }
     const now = request.query.now === undefined ? undefined : parseNow(request.query.now);
     const { repo } = request.query;

@@ -6,8 +6,8 @@ import { MANIFEST_JSON_SCHEMA } from '../../manifest/json-schema.js';
 import { SCHEDULE_RELATIVE_PATH, type ValidationResult } from '../../manifest/types.js';
 import { checkTimezone, validationReport } from '../../core.js';
 import type { Services } from '../../services.js';
-import { NOW_DETAIL, ServiceError } from '../../errors.js';
-import { problemDocument, sendProblem } from '../problem.js';
+import { parseNow } from '../now.js';
+import { HttpError, problemDocument, sendProblem } from '../problem.js';
 import { Diagnostic, Now, Target, ValidationReport, problem, validationProblem } from '../schemas/common.js';
 import { EXAMPLE_MANIFEST } from '../schemas/examples.js';
 
@@ -160,7 +160,7 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
     },
   }, async (request, reply) => {
     if (!config.enableWrite) {
-      throw new ServiceError('writes_disabled', 403, 'Writes are disabled', 'The scaffold endpoint is off; start the service with KAIZEN_ENABLE_WRITE=true to enable it.');
+      throw new HttpError('writes_disabled', 'The scaffold endpoint is off; start the service with KAIZEN_ENABLE_WRITE=true to enable it.');
     }
     const { target, timezone, force = false } = request.body;
     // The zone is checked before the target, so a bad zone is a 400 whatever the path.
@@ -184,13 +184,3 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
     },
   }, async (_request, reply) => reply.type('application/schema+json').serializer(JSON.stringify).send(MANIFEST_JSON_SCHEMA));
 };
-
-/** `now` query values: ISO-8601 instants; anything else is a 400 rather than "Invalid Date". */
-export function parseNow(value: string | undefined): Date {
-  if (value === undefined) return new Date();
-  const parsed = new Date(value);
-  if (Number.isNaN(parsed.getTime())) {
-    throw new ServiceError('invalid_now', 400, 'Invalid now', NOW_DETAIL);
-  }
-  return parsed;
-}
