@@ -1,6 +1,6 @@
 import { AgentRegistry, type AgentInfo } from './agents/registry.js';
 import type { CoreConfig } from './config/config.js';
-import { discover, type DiscoverDeps, type DiscoverOptions } from './discover/resolve.js';
+import { discover, type DiscoverDeps, type DiscoverOptions, type PrepareUrl } from './discover/resolve.js';
 import { SkipLog } from './discover/skip-log.js';
 import { createRosterSource } from './discover/sources.js';
 import type { DiscoverResult, RosterSource } from './discover/types.js';
@@ -96,14 +96,19 @@ export function checkTimezone(timezone: string): void {
   }
 }
 
+/** What the core links to but does not own: the service's route URLs (src/http/paths.ts). */
+export interface RouteLinks {
+  prepareUrl: PrepareUrl;
+}
+
 /** The composition root: builds the core once per process from the configuration. */
-export function createCore<C extends CoreConfig>(config: C): Core<C> {
+export function createCore<C extends CoreConfig>(config: C, links: RouteLinks): Core<C> {
   const roots = new RepoRoots(config.repoRoots);
   const agents = new AgentRegistry(config.packagedAgentsDir);
   const manifests = new RepoManifests(agents);
   const defaults: ScheduleDefaults = { timezone: config.defaultTimezone, cadenceCrons: config.cadenceCrons };
   const roster = createRosterSource(config, roots);
-  const discoverDeps: DiscoverDeps = { roster, roots, manifests, defaults, hostName: config.hostName, prepareCommand: config.prepareCommand, skipLog: new SkipLog() };
+  const discoverDeps: DiscoverDeps = { roster, roots, manifests, defaults, hostName: config.hostName, prepareCommand: config.prepareCommand, skipLog: new SkipLog(), prepareUrl: links.prepareUrl };
   // Without an event sink: the HTTP app's prepare route keeps its own, which emits events.
   const bundles = new PreparedBundles(roots, { agents, defaults, manifests }, { prepareCommandTemplate: config.prepareCommand, host: config.hostName, emit: false });
 

@@ -5,6 +5,8 @@
  */
 export { ConfigError, loadConfig, type Config } from './config/config.js';
 export { createServices, type Services } from './services.js';
+/** The service's route links, which createServices takes (the prepare_url discover emits). */
+export { ROUTE_LINKS } from './http/paths.js';
 export { validateManifest, type ValidateOptions } from './manifest/validate.js';
 export { listEntries, resolveEntry, upcomingRuns, type ListedEntry, type ResolvedEntry, type ScheduleDefaults } from './manifest/entries.js';
 export { nextRuns, checkCron } from './manifest/cron.js';

@@ -21,6 +21,8 @@ import type { Include } from '../prepare/bundle-cache.js';
 import { parseRunClaim } from '../prepare/run.js';
 import { NOW_DETAIL, isDomainError, type DomainErrorCode } from '../errors.js';
 import { packageRoot } from '../config/package-root.js';
+// The one place the service's route paths live; Fastify-free, so the CLI links to the same URLs.
+import { ROUTE_LINKS } from '../http/paths.js';
 import { formatAgents, formatDiscover, formatGithub, formatListing, formatText, paint, type Paint } from './output.js';
 
 /** Exit statuses (SPEC 9): 1 is a failed check or action, 2 a wrong invocation. */
@@ -89,7 +91,7 @@ function repoCore(target: string | undefined): { core: Core; repoRoot: string } 
   } catch {
     throw new Exit(EXIT.usage, `--target ${target ?? '.'}: not a directory`);
   }
-  return { core: createCore(withConfig(() => loadCoreConfig(undefined, { repoRoots: [repoRoot] }))), repoRoot };
+  return { core: createCore(withConfig(() => loadCoreConfig(undefined, { repoRoots: [repoRoot] })), ROUTE_LINKS), repoRoot };
 }
 
 function withConfig<T>(load: () => T): T {
@@ -294,7 +296,7 @@ async function discoverCommand(options: DiscoverCommandOptions): Promise<void> {
   const window = parseWindow({ ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), ...(catchup !== undefined ? { catchup } : {}) }, now);
   // Discover reads the environment exactly as the service does.
   const config = withConfig(() => loadConfig());
-  const core = createCore(config);
+  const core = createCore(config, ROUTE_LINKS);
   try {
     const result = await core.discover({
       ...(options.domain !== undefined ? { domain: options.domain } : {}),

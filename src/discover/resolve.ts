@@ -33,6 +33,8 @@ export interface DiscoverDeps {
   prepareCommand: string;
   /** Remembers what was logged across calls; without it every call logs its skips (capped). */
   skipLog?: SkipLog;
+  /** Builds `prepare_url`; the HTTP layer owns the route, so it passes this in. */
+  prepareUrl: PrepareUrl;
 }
 
 export interface DiscoverOptions {
@@ -73,13 +75,12 @@ export interface FleetReport {
 }
 
 /** The run a windowed `prepare_url` names, with the slug its id was derived from. */
-interface UrlRun extends CommandRun {
+export interface UrlRun extends CommandRun {
   repo: string;
 }
 
-export const prepareUrl = (baseUrl: string, agent: string, root: string, run?: UrlRun): string =>
-  `${baseUrl}/v1/prepare/${encodeURIComponent(agent)}?target=${encodeURIComponent(root)}` +
-  (run ? `&repo=${encodeURIComponent(run.repo)}&run_id=${run.run_id}&scheduled_for=${encodeURIComponent(run.scheduled_for)}` : '');
+/** The URL of the prepare bundle for `agent` in `root` (and, in a window, `run`), under `baseUrl`. */
+export type PrepareUrl = (baseUrl: string, agent: string, root: string, run?: UrlRun) => string;
 
 const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -215,7 +216,7 @@ function examineRepo(deps: DiscoverDeps, options: DiscoverOptions, repo: RosterR
       timezone: resolved.timezone,
       enabled: true,
       prepare_command: renderPrepareCommand(deps.prepareCommand, resolved.agent, root, nextRun),
-      prepare_url: prepareUrl(options.baseUrl, resolved.agent, root),
+      prepare_url: deps.prepareUrl(options.baseUrl, resolved.agent, root),
       next_run: nextRun?.scheduled_for ?? null,
       run_id: nextRun?.run_id ?? null,
     });
@@ -255,7 +256,7 @@ async function windowRuns(deps: DiscoverDeps, options: DiscoverOptions, window: 
     return {
       ...entry,
       prepare_command: renderPrepareCommand(deps.prepareCommand, entry.agent, entry.root, run),
-      prepare_url: prepareUrl(options.baseUrl, entry.agent, entry.root, run),
+      prepare_url: deps.prepareUrl(options.baseUrl, entry.agent, entry.root, run),
       scheduled_for: run.scheduled_for,
       run_id: run.run_id,
     };

@@ -13,6 +13,7 @@ import { limitsPlugin } from './plugins/limits.js';
 import { metricsPlugin } from './plugins/prometheus.js';
 import { REDACTED, REDACTED_LOG_PATHS, redactUrl } from './redact.js';
 import { openapiPlugin } from './plugins/openapi.js';
+import { ROUTE_LINKS } from './paths.js';
 import { agentRoutes } from './routes/agents.js';
 import { discoverRoutes } from './routes/discover.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
@@ -58,7 +59,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const services: Services = createServices(config);
+  const services: Services = createServices(config, ROUTE_LINKS);
   app.decorate('services', services);
   // The roster source may hold a keep-alive pool to the State Hub.
   app.addHook('onClose', async () => {

@@ -9,6 +9,7 @@ import { renderPrepareCommand, shellQuote } from '../../src/runs/prepare-command
 import { RosterFileSource, ScanRosterSource } from '../../src/discover/sources.js';
 import type { DiscoverResult } from '../../src/discover/types.js';
 import { createServices } from '../../src/services.js';
+import { ROUTE_LINKS } from '../../src/http/paths.js';
 import { defaultRepoRoots } from '../../src/config/config.js';
 import { tempDir, tempFleet, testApp, testConfig, VALID_MANIFEST, type TempDir } from '../helpers/fleet.js';
 
@@ -91,12 +92,12 @@ describe('scan source edge cases', () => {
   });
 
   it('lists sub-directories with a manifest, ignores hidden entries and files, and reports links leaving the roots', async () => {
-    const services = createServices(testConfig({ KAIZEN_REPO_ROOTS: fleet.dir, KAIZEN_HOST_NAME: 'h' }));
+    const services = createServices(testConfig({ KAIZEN_REPO_ROOTS: fleet.dir, KAIZEN_HOST_NAME: 'h' }), ROUTE_LINKS);
     const roster = await new ScanRosterSource(services.roots, 'h').load();
     expect(roster.repos.map((r) => r.slug)).toEqual(['alpha', 'link-in', 'link-out']);
     const warnings: Array<[string, Record<string, unknown>]> = [];
     const result = await discover(
-      { ...services, roster: services.roster, hostName: 'h', prepareCommand: services.config.prepareCommand },
+      { ...services, roster: services.roster, hostName: 'h', prepareCommand: services.config.prepareCommand, prepareUrl: ROUTE_LINKS.prepareUrl },
       { now: new Date(NOW), baseUrl: 'http://svc', log: { warn: (fields, event) => warnings.push([event, fields]) } },
     );
     expect(result.skipped).toEqual([{ repo: 'link-out', reason: 'repo_outside_roots', detail: expect.any(String) }]);

@@ -9,6 +9,7 @@ import { PreparedBundles, type RenderOptions } from '../../src/prepare/bundle-ca
 import { MANIFEST_INPUTS } from '../../src/manifest/repo-manifests.js';
 import { RACY_WINDOW_MS } from '../../src/repo/fingerprint.js';
 import { createServices } from '../../src/services.js';
+import { ROUTE_LINKS } from '../../src/http/paths.js';
 import { tempFleet, testApp, testConfig, type TempDir } from '../helpers/fleet.js';
 
 /**
@@ -123,7 +124,7 @@ describe('the prepare cache', () => {
   });
 
   it('a batch looks at the disk only after every call in it was made: one queued before an edit in the same turn sees it too', async () => {
-    const services = createServices(testConfig({ KAIZEN_REPO_ROOTS: fleet.dir }));
+    const services = createServices(testConfig({ KAIZEN_REPO_ROOTS: fleet.dir }), ROUTE_LINKS);
     const bundles = new PreparedBundles(services.roots, { agents: services.agents, defaults: services.defaults, manifests: services.manifests }, { prepareCommandTemplate: '', host: 'test-host', emit: false });
     const options: RenderOptions = { format: 'json', include: new Set() };
     const memoryOf = async (prepared: ReturnType<PreparedBundles['prepare']>) => (JSON.parse((await prepared).bundle.body.toString()) as { memory: string }).memory;

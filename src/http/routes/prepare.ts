@@ -11,6 +11,7 @@ import type { Services } from '../../services.js';
 import { HttpError } from '../problem.js';
 import { AgentName, Now, StringEnum, Target, problem } from '../schemas/common.js';
 import { parseNow } from '../now.js';
+import { PREPARE_ROUTE } from '../paths.js';
 
 /** The core's bundle, plus the event payload include=event adds to the JSON. */
 const PreparedBundleSchema = Type.Object(
@@ -61,7 +62,7 @@ export const prepareRoutes: FastifyPluginAsyncTypebox<{ services: Services; even
       }
     : undefined;
 
-  app.get('/v1/prepare/:agent', {
+  app.get(PREPARE_ROUTE, {
     ...(emitAfterResponse ? { onResponse: emitAfterResponse } : {}),
     schema: {
       tags: ['prepare'],
