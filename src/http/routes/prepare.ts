@@ -24,7 +24,12 @@ const PreparedBundleSchema = Type.Object(
 
 const INCLUDES: readonly Include[] = ['pointers', 'event'];
 
-/** Picks the format: explicit `format` wins, else Accept preferring text/markdown over JSON. */
+/**
+ * Picks the format: explicit `format` wins, else the higher q of the two types
+ * Accept names (ties: the first named); JSON when it names neither, never a 406.
+ * Not @fastify/accepts: its negotiator lets `text/*` or `*/*` pick markdown
+ * and skips `text/markdown; charset=utf-8`, which would change answers.
+ */
 export function negotiateFormat(format: BundleFormat | undefined, accept: string | undefined): BundleFormat {
   if (format) return format;
   if (!accept) return 'json';

@@ -383,6 +383,15 @@ describe('format negotiation', () => {
     isJson(await prepare('coach', 'alpha', '', { accept: 'text/markdown;q=0' }));
   });
 
+  it('picks markdown only when named: wildcards never select it, media-type parameters do not hide it, nothing is a 406', async () => {
+    isJson(await prepare('coach', 'alpha', '', { accept: 'text/*' }));
+    isJson(await prepare('coach', 'alpha', '', { accept: 'application/json;q=0.5, */*' }));
+    isMarkdown(await prepare('coach', 'alpha', '', { accept: 'text/markdown; charset=utf-8' }));
+    isMarkdown(await prepare('coach', 'alpha', '', { accept: 'TEXT/MARKDOWN' }));
+    isJson(await prepare('coach', 'alpha', '', { accept: 'image/png' }));
+    isJson(await prepare('coach', 'alpha', '', { accept: ';;;,,,' }));
+  });
+
   it('rejects an unknown format', async () => {
     expect((await prepare('coach', 'alpha', '&format=xml')).statusCode).toBe(400);
   });
