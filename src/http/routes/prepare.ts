@@ -27,8 +27,8 @@ const INCLUDES: readonly Include[] = ['pointers', 'event'];
 /**
  * Picks the format: explicit `format` wins, else the higher q of the two types
  * Accept names (ties: the first named); JSON when it names neither, never a 406.
- * Not @fastify/accepts: its negotiator lets `text/*` or `*/*` pick markdown
- * and skips `text/markdown; charset=utf-8`, which would change answers.
+ * Not @fastify/accepts: its negotiator lets a wildcard (`text/*`, any type)
+ * pick markdown and skips `text/markdown; charset=utf-8`, changing answers.
  */
 export function negotiateFormat(format: BundleFormat | undefined, accept: string | undefined): BundleFormat {
   if (format) return format;
