@@ -9,6 +9,7 @@ import { createServices, type Services } from '../services.js';
 import { consolePlugin } from './console/index.js';
 import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin, frameworkErrors } from './plugins/errors.js';
+import { requestBodyPlugin } from './plugins/request-body.js';
 import { limitsPlugin } from './plugins/limits.js';
 import { metricsPlugin } from './plugins/prometheus.js';
 import { REDACTED, REDACTED_LOG_PATHS, redactUrl } from './redact.js';
@@ -104,6 +105,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
 
   await app.register(errorsPlugin);
+  await app.register(requestBodyPlugin);
   await app.register(limitsPlugin, { maxEventLoopDelayMs: config.maxEventLoopDelayMs, rateLimitPerMinute: config.rateLimitPerMinute });
   await app.register(metricsPlugin, { metrics: services.metrics });
   await app.register(openapiPlugin);

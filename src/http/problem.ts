@@ -25,7 +25,16 @@ export function problemDocument(
 }
 
 /** Codes only the HTTP layer raises (auth, rate limit, query values the core never sees). */
-export const HTTP_ERROR_CODES = ['unauthorized', 'rate_limited', 'writes_disabled', 'invalid_now', 'invalid_include', 'repo_unreachable'] as const;
+export const HTTP_ERROR_CODES = [
+  'unauthorized',
+  'rate_limited',
+  'writes_disabled',
+  'invalid_now',
+  'invalid_include',
+  'repo_unreachable',
+  'invalid_json',
+  'unsupported_content_encoding',
+] as const;
 export type HttpErrorCode = (typeof HTTP_ERROR_CODES)[number];
 
 /**
@@ -58,6 +67,8 @@ export const PROBLEMS: Readonly<Record<DomainErrorCode | HttpErrorCode, { status
   invalid_now: { status: 400, title: 'Invalid now' },
   invalid_include: { status: 400, title: 'Invalid include' },
   repo_unreachable: { status: 404, title: 'Repo unreachable' },
+  invalid_json: { status: 400, title: 'Invalid JSON body' },
+  unsupported_content_encoding: { status: 415, title: 'Unsupported content encoding' },
 };
 
 /** An error the HTTP layer itself raises; mapped through PROBLEMS like a domain error. */

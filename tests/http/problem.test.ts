@@ -30,6 +30,8 @@ const STATUSES: Record<string, number> = {
   invalid_now: 400,
   invalid_include: 400,
   repo_unreachable: 404,
+  invalid_json: 400,
+  unsupported_content_encoding: 415,
 };
 
 const noRequest = {} as FastifyRequest;

@@ -9,8 +9,6 @@ import { UNSUPPORTED_MEDIA_TYPE_DETAIL } from '../schemas/examples.js';
 const FASTIFY_CODES: Record<string, { status: number; code: string; title: string }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'payload_too_large', title: 'Payload too large' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'invalid_content_length', title: 'Invalid content length' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'invalid_json', title: 'Invalid JSON body' },
-  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'invalid_json', title: 'Invalid JSON body' },
   // The console's forms (@fastify/csrf-protection).
   FST_CSRF_MISSING_SECRET: { status: 403, code: 'csrf_invalid', title: 'Form expired or forged' },
   FST_CSRF_INVALID_TOKEN: { status: 403, code: 'csrf_invalid', title: 'Form expired or forged' },

@@ -1,0 +1,49 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import secureJson from 'secure-json-parse';
+import { HttpError } from '../problem.js';
+
+/** Where JSON.parse stopped, from its message; the message itself may quote the body. */
+const position = (err: unknown): string => {
+  const at = err instanceof Error ? /position (\d+)/.exec(err.message) : null;
+  return at ? ` at character ${at[1]}` : '';
+};
+
+/**
+ * How request bodies are read, so a body the service cannot read gets a
+ * specific answer: a compressed body is refused rather than parsed as YAML or
+ * JSON bytes, and JSON errors say where the text broke or which key was refused.
+ */
+export const requestBodyPlugin = fp(async (app: FastifyInstance) => {
+  app.addHook('preParsing', async (request, reply, payload) => {
+    const coding = request.headers['content-encoding']?.trim().toLowerCase();
+    if (coding && coding !== 'identity') {
+      // RFC 9110 12.5.3: a 415 for a content coding names the acceptable ones.
+      reply.header('accept-encoding', 'identity');
+      const echo = coding.length <= 40 && /^[a-z0-9 ,_-]+$/.test(coding) ? ` (${coding})` : '';
+      throw new HttpError('unsupported_content_encoding', `Compressed request bodies are not supported${echo}; send the body uncompressed, without Content-Encoding.`);
+    }
+    return payload;
+  });
+
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = body as string;
+    if (text.trim() === '') return done(new HttpError('invalid_json', 'The request body is empty; send a JSON object.'), undefined);
+    try {
+      // Fastify's own parser and settings: keys that would reach Object.prototype are refused.
+      done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
+    } catch (err) {
+      const forbidden = err instanceof SyntaxError && /forbidden (prototype|constructor) property/.test(err.message);
+      done(
+        new HttpError(
+          'invalid_json',
+          forbidden
+            ? 'The JSON body has a "__proto__" or "constructor.prototype" key, which is refused.'
+            : `The request body is not valid JSON${position(err)}.`,
+        ),
+        undefined,
+      );
+    }
+  });
+}, { name: 'request-body' });
