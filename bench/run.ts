@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request as undiciRequest } from 'undici';
 import { benchBounds } from './bounds.js';
+import { CACHE_TARGET_EXTRA_NS, benchCache } from './cache.js';
 import { CONSOLE_TARGET_RATIO, benchConsole } from './console.js';
 import { EVENTS_TARGET_RATIO, benchEvents } from './events.js';
 import { CLI_TARGET_RATIO, benchCli } from './cli.js';
@@ -260,6 +261,8 @@ async function main(): Promise<void> {
   // 5. bounds (issue #10): hostile metrics file, hub amplification, discover load; its own services.
   const bounds = await benchBounds({ root: ROOT, fleetRoot, roster });
   rmSync(work, { recursive: true, force: true });
+  // 7. the bounded caches (bench/cache.ts): lru-cache against the Map it replaced, in this process.
+  const cache = await benchCache(ROUNDS, (l) => process.stdout.write(`${l}\n`));
 
   const summary = (xs: LoadResult[]) => ({ rps: median(xs.map((x) => x.rps)), p50: median(xs.map((x) => x.p50)), p99: median(xs.map((x) => x.p99)), errors: xs.reduce((n, x) => n + x.errors + x.non2xx, 0) });
   const result = {
@@ -282,6 +285,7 @@ async function main(): Promise<void> {
     peak_rss_fleet_prepare_mb: fleetServiceRssMb,
     peak_rss_after_prepare_mb: rssAfterPrepareMb,
     bounds,
+    cache,
     events,
     cli,
     spawn_per_call: { calls_per_s: spawnCallsPerS, service_rps: summary(prepare.markdown!.service).rps, speedup: summary(prepare.markdown!.service).rps / spawnCallsPerS },
@@ -306,8 +310,10 @@ async function main(): Promise<void> {
     events_ratio: events.ratio >= TARGETS.eventsRatio,
     cli_validate: cli.validate_ratio <= CLI_TARGET_RATIO,
     cli_prepare: cli.prepare_ratio <= CLI_TARGET_RATIO,
+    cache_get_extra: cache.get_ns.lru - cache.get_ns.map <= CACHE_TARGET_EXTRA_NS,
+    cache_set_extra: cache.set_ns.lru - cache.set_ns.map <= CACHE_TARGET_EXTRA_NS,
   };
-  const output = { ...result, targets: { ...TARGETS, windows: WINDOW_TARGETS, consoleRatio: CONSOLE_TARGET_RATIO, cliRatio: CLI_TARGET_RATIO, fleet_prepare: FLEET_PREPARE_TARGETS }, checks };
+  const output = { ...result, targets: { ...TARGETS, windows: WINDOW_TARGETS, consoleRatio: CONSOLE_TARGET_RATIO, cliRatio: CLI_TARGET_RATIO, cacheExtraNs: CACHE_TARGET_EXTRA_NS, fleet_prepare: FLEET_PREPARE_TARGETS }, checks };
   mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(path.join(ROOT, 'bench/results/latest.json'), `${JSON.stringify(output, null, 2)}\n`);
 

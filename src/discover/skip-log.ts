@@ -1,3 +1,4 @@
+import { boundedCache } from '../cache/bounded.js';
 import type { SkippedRepo } from './types.js';
 
 /** The part of a pino logger skip logging uses. */
@@ -8,8 +9,6 @@ export interface DiscoverLogger {
 /** Most per-repo skip lines one discover call writes; the rest wait for later calls, counted in one summary line. */
 export const MAX_SKIP_LINES_PER_CALL = 100;
 
-/** Repos whose last logged skip is remembered; the oldest is forgotten first. */
-const MAX_REMEMBERED = 20_000;
 
 /**
  * Logs each repo's skip once per change: a repo skipped for the same reason
@@ -19,7 +18,8 @@ const MAX_REMEMBERED = 20_000;
  * in one line and logged by the following calls (still once each).
  */
 export class SkipLog {
-  private readonly logged = new Map<string, string>();
+  /** Per source and repo, the last skip logged; the least recently logged is forgotten first. */
+  private readonly logged = boundedCache<string, string>('skipLog');
 
   constructor(private readonly maxLinesPerCall = MAX_SKIP_LINES_PER_CALL) {}
 
@@ -37,7 +37,7 @@ export class SkipLog {
         continue;
       }
       written++;
-      this.remember(key, state);
+      this.logged.set(key, state);
       log.warn(
         {
           repo: skip.repo,
@@ -51,11 +51,5 @@ export class SkipLog {
     if (pending.size > 0) {
       log.warn({ source, not_logged: Object.fromEntries(pending), limit: this.maxLinesPerCall }, 'repos_skipped_not_logged');
     }
-  }
-
-  private remember(key: string, state: string): void {
-    this.logged.delete(key);
-    if (this.logged.size >= MAX_REMEMBERED) this.logged.delete(this.logged.keys().next().value as string);
-    this.logged.set(key, state);
   }
 }

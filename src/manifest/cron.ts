@@ -1,3 +1,4 @@
+import { boundedCache } from '../cache/bounded.js';
 import { zoneOffsetMs } from './timezone.js';
 import type { Cadence } from './types.js';
 
@@ -194,14 +195,13 @@ export function checkCron(expr: string): CronProblem | undefined {
 }
 
 // Parsing a cron and stepping it through a time zone cost microseconds;
-// discover does it for every entry of every repo. Both are memoised, bounded
-// by clearing when full (distinct crons and zones are few).
-const MAX_MEMO = 2_000;
-const specs = new Map<string, CronSpec | null>();
+// discover does it for every entry of every repo. Both are memoised in
+// bounded LRU maps (distinct crons and zones are few). `false`: not a valid cron.
+const specs = boundedCache<string, CronSpec | false>('cronMemos');
 /** Per cron and zone: the last answer and the instant it was computed from. */
-const lastNext = new Map<string, { from: number; next: number }>();
+const lastNext = boundedCache<string, { from: number; next: number }>('cronMemos');
 /** Per cron and zone: the last window asked for and its fires (only short answers are kept). */
-const lastWindow = new Map<string, { from: number; to: number; limit: number; fires: number[] }>();
+const lastWindow = boundedCache<string, { from: number; to: number; limit: number; fires: number[] }>('cronMemos');
 const MAX_MEMO_FIRES = 64;
 
 function specFor(expr: string): CronSpec | null {
@@ -209,11 +209,10 @@ function specFor(expr: string): CronSpec | null {
   if (spec === undefined) {
     const fields = expr.split(/\s+/).filter(Boolean);
     const parsed = fields.length === 5 && !checkCron(expr) ? parseSpec(fields) : undefined;
-    spec = parsed?.ok ? parsed.value : null;
-    if (specs.size >= MAX_MEMO) specs.clear();
+    spec = parsed?.ok ? parsed.value : false;
     specs.set(expr, spec);
   }
-  return spec;
+  return spec || null;
 }
 
 const MINUTE = 60_000;
@@ -260,7 +259,7 @@ interface DayOffsets {
   /** The first instant on the new offset. */
   at: number;
 }
-const dayOffsets = new Map<string, DayOffsets>();
+const dayOffsets = boundedCache<string, DayOffsets>('cronMemos');
 
 function offsetsOf(zone: string, day: number): DayOffsets {
   const key = `${zone}\u0000${day}`;
@@ -284,7 +283,6 @@ function offsetsOf(zone: string, day: number): DayOffsets {
   // A change outside the day's own wall times leaves the day on one offset.
   if (high + Math.max(before, after) <= day * DAY) found = { before: after, after, at: NaN };
   else if (high + Math.min(before, after) >= (day + 1) * DAY) found = { before, after: before, at: NaN };
-  if (dayOffsets.size >= MAX_MEMO) dayOffsets.clear();
   dayOffsets.set(key, found);
   return found;
 }
@@ -403,7 +401,6 @@ export function nextRuns(expr: string, timezone: string, from: Date, count: numb
   if (memo && memo.from <= t && t < memo.next) return [new Date(memo.next)];
   const [next] = computeRuns(spec, timezone, t, 1);
   if (next === undefined) return [];
-  if (lastNext.size >= MAX_MEMO) lastNext.clear();
   lastNext.set(key, { from: t, next });
   return [new Date(next)];
 }
@@ -426,7 +423,6 @@ export function fireTimesBetween(expr: string, timezone: string, from: Date, to:
   if (!spec || limit <= 0) return [];
   const fires = computeRuns(spec, timezone, from.getTime(), limit, to.getTime());
   if (fires.length <= MAX_MEMO_FIRES) {
-    if (lastWindow.size >= MAX_MEMO) lastWindow.clear();
     lastWindow.set(key, { from: from.getTime(), to: to.getTime(), limit, fires });
   }
   return fires.map((t) => new Date(t));
@@ -440,7 +436,7 @@ interface Frequency {
   daysPerYear: number;
   severalPerDay: boolean;
 }
-const frequencyCache = new Map<string, Frequency>();
+const frequencyCache = boundedCache<string, Frequency>('cronFrequencies');
 /** [month 1-12, day of month 1-31, weekday 0-6 (Sunday 0)] of every day of the sample year. */
 const SAMPLE_DAYS = Array.from({ length: 365 }, (_, i) => {
   const [, month, date] = civil(SAMPLE_FIRST_DAY + i);
@@ -463,7 +459,7 @@ function frequency(expr: string): Frequency {
   for (const [month, date, weekday] of SAMPLE_DAYS) if (firesOnDay(spec, month, date, weekday)) daysPerYear++;
   const severalPerDay = daysPerYear > 0 && spec.minutes.length * spec.hours.length > 1;
   const result = { daysPerYear, severalPerDay };
-  if (frequencyCache.size < 1000) frequencyCache.set(expr, result);
+  frequencyCache.set(expr, result);
   return result;
 }
 

@@ -16,7 +16,7 @@ export const MANIFEST_INPUTS: readonly InputSpec[] = [MANIFEST_INPUT, { relative
  * must not mutate them.
  */
 export class RepoManifests {
-  private readonly cache = new FingerprintCache<RepoManifest>();
+  private readonly cache = new FingerprintCache<RepoManifest>('manifests');
 
   constructor(private readonly agents: AgentRegistry) {}
 

@@ -1,9 +1,11 @@
+import { boundedCache } from '../cache/bounded.js';
 import { didYouMean } from '../text/suggest.js';
 
 /** The zone of manifests that declare none, unless KAIZEN_DEFAULT_TIMEZONE says otherwise. */
 export const DEFAULT_TIMEZONE = 'Europe/Berlin';
 
-const validity = new Map<string, boolean>();
+// Bounded: a hostile client could otherwise grow these without limit.
+const validity = boundedCache<string, boolean>('timeZoneChecks');
 
 /** True when the runtime's ICU knows `zone` as an IANA time zone. */
 export function isValidTimeZone(zone: string): boolean {
@@ -15,8 +17,7 @@ export function isValidTimeZone(zone: string): boolean {
     } catch {
       known = false;
     }
-    // Bounded: a hostile client could otherwise grow this map without limit.
-    if (validity.size < 1000) validity.set(zone, known);
+    validity.set(zone, known);
   }
   return known;
 }
@@ -38,7 +39,7 @@ export function suggestTimeZone(zone: string): string | undefined {
   return didYouMean(zone, names());
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
+const formatters = boundedCache<string, Intl.DateTimeFormat>('timeZoneFormatters');
 function formatterFor(zone: string): Intl.DateTimeFormat {
   let f = formatters.get(zone);
   if (!f) {

@@ -68,7 +68,7 @@ const nextUtcMidnight = (t: number): number => (Math.floor(t / 86_400_000) + 1) 
  * edited file still shows in the very next response.
  */
 export class PreparedBundles {
-  private readonly cache = new FingerprintCache<RenderedBundle>(5_000);
+  private readonly cache = new FingerprintCache<RenderedBundle>('bundles');
   private readonly batch = new TurnBatch();
 
   constructor(

@@ -1,3 +1,6 @@
+import type { LRUCache } from 'lru-cache';
+import { boundedCache, type CacheName } from '../cache/bounded.js';
+
 /**
  * Files modified this recently are "racy": a second write within the file
  * system's timestamp granularity could leave size and times unchanged, so a
@@ -8,12 +11,15 @@ export const RACY_WINDOW_MS = 2_000;
 /**
  * A bounded map of values validated by signatures of the objects they were
  * built from (`RepoView.fingerprint`). `get` returns a value only while the
- * signature is unchanged; the oldest entry goes first when the map is full.
+ * signature is unchanged; the least recently used entry goes first when the
+ * map is full. An undefined signature (a racy or changed view) caches nothing.
  */
 export class FingerprintCache<V> {
-  private readonly entries = new Map<string, { signature: string; value: V }>();
+  private readonly entries: LRUCache<string, { signature: string; value: V }>;
 
-  constructor(private readonly maxEntries = 10_000) {}
+  constructor(limit: CacheName) {
+    this.entries = boundedCache(limit);
+  }
 
   get(key: string, signature: string | undefined): V | undefined {
     if (signature === undefined) return undefined;
@@ -23,8 +29,6 @@ export class FingerprintCache<V> {
 
   set(key: string, signature: string | undefined, value: V): void {
     if (signature === undefined) return;
-    this.entries.delete(key);
-    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
     this.entries.set(key, { signature, value });
   }
 }
