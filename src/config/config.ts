@@ -12,40 +12,61 @@ import type { Cadence } from '../manifest/types.js';
 import { packageRoot } from './package-root.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-const BOOLEAN = '^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]|1|0|[Yy][Ee][Ss]|[Nn][Oo]|[Oo][Nn]|[Oo][Ff][Ff])$';
+/** The words a flag variable takes, any case; the first four mean true. */
+const TRUE_WORDS = /^(true|1|yes|on)$/i;
+const FLAG_WORDS = /^(true|1|yes|on|false|0|no|off)$/i;
+/** A whole number as written in the environment: digits only (no sign, exponent, hex or blanks). */
+const DIGITS = /^[0-9]+$/;
 
 /**
- * The environment the core reads (every variable optional, all strings): what
- * the service and every CLI verb share.
+ * The variable kinds readEnv converts from their string: a whole number in a
+ * range, and a flag (true/false, yes/no, on/off, 1/0). With `default`, the
+ * variable is filled in when unset, so the schema is the one place a default
+ * lives.
+ */
+const WholeNumber = (options: { minimum: number; maximum: number; default: number }) => Type.Integer(options);
+const Flag = () => Type.Boolean({ default: false });
+
+/**
+ * The environment the core reads: what the service and every CLI verb share.
+ * Every variable may be unset; those with a default read as it.
  */
 const CoreEnvSchema = Type.Object({
-  LOG_LEVEL: Type.Optional(Type.Union(LOG_LEVELS.map((l) => Type.Literal(l)))),
+  LOG_LEVEL: Type.Union(LOG_LEVELS.map((l) => Type.Literal(l)), { default: 'info' }),
   KAIZEN_REPO_ROOTS: Type.Optional(Type.String({ minLength: 1 })),
   KAIZEN_STATE_HUB_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
   KAIZEN_ROSTER_FILE: Type.Optional(Type.String({ minLength: 1 })),
   KAIZEN_HOST_NAME: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
-  KAIZEN_HUB_TIMEOUT_MS: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
-  KAIZEN_HUB_SCHEDULE_FLAG: Type.Optional(Type.String({ pattern: BOOLEAN })),
-  KAIZEN_DEFAULT_TIMEZONE: Type.Optional(Type.String({ minLength: 1 })),
-  KAIZEN_PREPARE_COMMAND: Type.Optional(Type.String({ minLength: 1 })),
-  KAIZEN_CRON_DAILY: Type.Optional(Type.String({ minLength: 1 })),
-  KAIZEN_CRON_WEEKLY: Type.Optional(Type.String({ minLength: 1 })),
-  KAIZEN_CRON_MONTHLY: Type.Optional(Type.String({ minLength: 1 })),
+  // 0 is taken as 1 ms (an undici timeout of 0 would mean none).
+  KAIZEN_HUB_TIMEOUT_MS: WholeNumber({ minimum: 0, maximum: 999_999, default: 5000 }),
+  KAIZEN_HUB_SCHEDULE_FLAG: Flag(),
+  KAIZEN_DEFAULT_TIMEZONE: Type.String({ minLength: 1, default: DEFAULT_TIMEZONE }),
+  KAIZEN_PREPARE_COMMAND: Type.String({ minLength: 1, default: 'kaizen-agentic schedule prepare {agent} --target {root}' }),
+  KAIZEN_CRON_DAILY: Type.String({ minLength: 1, default: DEFAULT_CADENCE_CRONS.daily }),
+  KAIZEN_CRON_WEEKLY: Type.String({ minLength: 1, default: DEFAULT_CADENCE_CRONS.weekly }),
+  KAIZEN_CRON_MONTHLY: Type.String({ minLength: 1, default: DEFAULT_CADENCE_CRONS.monthly }),
 });
 type CoreEnv = Static<typeof CoreEnvSchema>;
 
 /** The variables only the HTTP server reads: the CLI's repo verbs never look at them. */
 const ServerEnvSchema = Type.Object({
-  HOST: Type.Optional(Type.String({ minLength: 1 })),
-  PORT: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  PORT: WholeNumber({ minimum: 0, maximum: 65_535, default: 3000 }),
   KAIZEN_PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
-  KAIZEN_ENABLE_WRITE: Type.Optional(Type.String({ pattern: BOOLEAN })),
+  KAIZEN_ENABLE_WRITE: Flag(),
   KAIZEN_API_TOKENS: Type.Optional(Type.String()),
-  KAIZEN_RATE_LIMIT_PER_MINUTE: Type.Optional(Type.String({ pattern: '^[0-9]{1,7}$' })),
-  KAIZEN_MAX_EVENT_LOOP_DELAY_MS: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
-  KAIZEN_SHUTDOWN_DELAY_MS: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
+  KAIZEN_RATE_LIMIT_PER_MINUTE: WholeNumber({ minimum: 0, maximum: 9_999_999, default: 0 }),
+  KAIZEN_MAX_EVENT_LOOP_DELAY_MS: WholeNumber({ minimum: 0, maximum: 999_999, default: 1000 }),
+  /**
+   * Long enough for connections already in the kernel's accept queue (and
+   * requests already on kept-alive connections) to be read and answered before
+   * the listener closes, with room for a loaded machine; a load balancer that
+   * needs seconds to notice a failing /readyz wants a larger value.
+   */
+  KAIZEN_SHUTDOWN_DELAY_MS: WholeNumber({ minimum: 0, maximum: 999_999, default: 1000 }),
   KAIZEN_NATS_URL: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
-  KAIZEN_NATS_OUTBOX_SIZE: Type.Optional(Type.String({ pattern: '^[0-9]{1,7}$' })),
+  /** A few MB of small JSON events. */
+  KAIZEN_NATS_OUTBOX_SIZE: WholeNumber({ minimum: 1, maximum: 9_999_999, default: 10_000 }),
 });
 type ServerEnv = Static<typeof ServerEnvSchema>;
 type Env = CoreEnv & ServerEnv;
@@ -98,8 +119,6 @@ export interface NatsConfig {
   outboxSize: number;
 }
 
-/** Default KAIZEN_NATS_OUTBOX_SIZE: a few MB of small JSON events. */
-export const DEFAULT_OUTBOX_SIZE = 10_000;
 const NATS_SCHEMES = new Set(['nats:', 'tls:']);
 
 export type Config = CoreConfig & ServerConfig;
@@ -110,16 +129,6 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
-
-/**
- * Long enough for connections already in the kernel's accept queue (and
- * requests already on kept-alive connections) to be read and answered before
- * the listener closes, with room for a loaded machine; a load balancer that
- * needs seconds to notice a failing /readyz wants a larger value.
- */
-export const DEFAULT_SHUTDOWN_DELAY_MS = 1000;
-
-const DEFAULT_PREPARE_COMMAND = 'kaizen-agentic schedule prepare {agent} --target {root}';
 
 export const defaultRepoRoots = (): string[] => [path.join(packageRoot(), 'examples', 'fleet')];
 
@@ -177,26 +186,50 @@ function parseNatsUrls(value: string, outboxSize: number): NatsConfig {
 
 const redactUserInfo = (text: string): string => text.replace(/\/\/[^/@]*@/, '//***@');
 
-function parseBoolean(value: string | undefined): boolean {
-  return value !== undefined && /^(true|1|yes|on)$/i.test(value);
+interface Property {
+  type?: string;
+  default?: unknown;
 }
 
-/** The variables of `schema` that are set (empty strings mean "unset", as with most shells' `VAR= cmd`), checked against it. */
+/**
+ * The variables of `schema`, converted and checked against it: an empty
+ * string means unset (as with most shells' `VAR= cmd`), an unset variable
+ * takes its schema default, a whole number or flag is converted from its
+ * string here and nowhere else.
+ */
 function readEnv<T extends TObject>(schema: T, env: NodeJS.ProcessEnv): Static<T> {
-  const raw: Record<string, string> = {};
-  for (const key of Object.keys(schema.properties)) {
+  const values: Record<string, unknown> = {};
+  let set = false;
+  for (const [key, property] of Object.entries(schema.properties as Record<string, Property>)) {
     const value = env[key];
-    if (value !== undefined && value !== '') raw[key] = value;
+    if (value === undefined || value === '') {
+      if (property.default !== undefined) values[key] = property.default;
+      continue;
+    }
+    set = true;
+    if (property.type === 'integer') {
+      if (!DIGITS.test(value)) throw invalid(key as keyof Env, value, 'must be a whole number');
+      values[key] = Number(value);
+    } else if (property.type === 'boolean') {
+      if (!FLAG_WORDS.test(value)) throw invalid(key as keyof Env, value, 'must be true or false');
+      values[key] = TRUE_WORDS.test(value);
+    } else {
+      values[key] = value;
+    }
   }
-  // Nothing set matches a schema of optional variables: skip compiling the check (CLI start-up).
-  const firstError = Object.keys(raw).length === 0 ? undefined : compileCheck(schema).problems(raw)[0];
+  // Defaults alone always match: skip compiling the check (CLI start-up).
+  const firstError = set ? compileCheck(schema).problems(values)[0] : undefined;
   if (firstError) {
     const variable = firstError.path.replace(/^\//, '') as keyof Env;
-    // Values that may hold credentials are never echoed.
-    const got = variable === 'KAIZEN_NATS_URL' ? '' : ` (got ${JSON.stringify(raw[variable])})`;
-    throw new ConfigError(variable, `${HUMAN_RULES[variable] ?? firstError.message}${got}`);
+    throw invalid(variable, env[variable] ?? '', firstError.message);
   }
-  return raw as Static<T>;
+  return values as Static<T>;
+}
+
+/** A ConfigError for a bad value; one that may hold credentials is never echoed. */
+function invalid(variable: keyof Env, value: string, fallback: string): ConfigError {
+  const got = variable === 'KAIZEN_NATS_URL' ? '' : ` (got ${JSON.stringify(value)})`;
+  return new ConfigError(variable, `${HUMAN_RULES[variable] ?? fallback}${got}`);
 }
 
 /** A base URL (hub, public URL): parseable, without query, fragment or credentials. */
@@ -241,7 +274,7 @@ export function loadCoreConfig(env: NodeJS.ProcessEnv = process.env, overrides: 
     }
   }
 
-  const timezone = e.KAIZEN_DEFAULT_TIMEZONE ?? DEFAULT_TIMEZONE;
+  const timezone = e.KAIZEN_DEFAULT_TIMEZONE;
   if (!isValidTimeZone(timezone)) {
     throw new ConfigError('KAIZEN_DEFAULT_TIMEZONE', `${JSON.stringify(timezone)} is not an IANA time zone`);
   }
@@ -250,9 +283,9 @@ export function loadCoreConfig(env: NodeJS.ProcessEnv = process.env, overrides: 
 
   const cadenceCrons = { ...DEFAULT_CADENCE_CRONS };
   for (const cadence of ['daily', 'weekly', 'monthly'] as const) {
-    const variable = `KAIZEN_CRON_${cadence.toUpperCase()}` as keyof CoreEnv;
+    const variable = `KAIZEN_CRON_${cadence.toUpperCase()}` as `KAIZEN_CRON_${Uppercase<Cadence>}`;
     const value = e[variable];
-    if (value === undefined) continue;
+    if (value === DEFAULT_CADENCE_CRONS[cadence]) continue;
     const problem = checkCron(value);
     if (problem) throw new ConfigError(variable, `invalid cron ${JSON.stringify(value)}: ${problem.message}`);
     cadenceCrons[cadence] = value.trim();
@@ -265,16 +298,16 @@ export function loadCoreConfig(env: NodeJS.ProcessEnv = process.env, overrides: 
   }
 
   return {
-    logLevel: e.LOG_LEVEL ?? 'info',
+    logLevel: e.LOG_LEVEL,
     repoRoots,
     ...(e.KAIZEN_STATE_HUB_URL ? { stateHubUrl: e.KAIZEN_STATE_HUB_URL.replace(/\/+$/, '') } : {}),
     ...(e.KAIZEN_ROSTER_FILE ? { rosterFile: path.resolve(e.KAIZEN_ROSTER_FILE) } : {}),
     hostName: e.KAIZEN_HOST_NAME ?? os.hostname(),
-    hubTimeoutMs: e.KAIZEN_HUB_TIMEOUT_MS === undefined ? 5000 : Math.max(1, Number(e.KAIZEN_HUB_TIMEOUT_MS)),
-    hubScheduleFlag: parseBoolean(e.KAIZEN_HUB_SCHEDULE_FLAG),
+    hubTimeoutMs: Math.max(1, e.KAIZEN_HUB_TIMEOUT_MS),
+    hubScheduleFlag: e.KAIZEN_HUB_SCHEDULE_FLAG,
     defaultTimezone,
     cadenceCrons,
-    prepareCommand: e.KAIZEN_PREPARE_COMMAND ?? DEFAULT_PREPARE_COMMAND,
+    prepareCommand: e.KAIZEN_PREPARE_COMMAND,
     packagedAgentsDir: path.join(packageRoot(), 'agents'),
   };
 }
@@ -282,9 +315,6 @@ export function loadCoreConfig(env: NodeJS.ProcessEnv = process.env, overrides: 
 /** Reads and validates the HTTP server's part of the configuration (listen address, auth, limits). */
 export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const e = readEnv(ServerEnvSchema, env);
-
-  const port = e.PORT === undefined ? 3000 : Number(e.PORT);
-  if (port > 65535) throw new ConfigError('PORT', `must be a port number (got ${JSON.stringify(e.PORT)})`);
 
   checkBaseUrl('KAIZEN_PUBLIC_URL', e.KAIZEN_PUBLIC_URL);
 
@@ -297,19 +327,16 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     throw new ConfigError('KAIZEN_API_TOKENS', 'every token must be at least 16 characters long');
   }
 
-  const outboxSize = e.KAIZEN_NATS_OUTBOX_SIZE === undefined ? DEFAULT_OUTBOX_SIZE : Number(e.KAIZEN_NATS_OUTBOX_SIZE);
-  if (outboxSize < 1) throw new ConfigError('KAIZEN_NATS_OUTBOX_SIZE', `${HUMAN_RULES.KAIZEN_NATS_OUTBOX_SIZE} (got ${JSON.stringify(e.KAIZEN_NATS_OUTBOX_SIZE)})`);
-
   return {
-    host: e.HOST ?? '127.0.0.1',
-    port,
+    host: e.HOST,
+    port: e.PORT,
     ...(e.KAIZEN_PUBLIC_URL ? { publicUrl: e.KAIZEN_PUBLIC_URL.replace(/\/+$/, '') } : {}),
-    enableWrite: parseBoolean(e.KAIZEN_ENABLE_WRITE),
+    enableWrite: e.KAIZEN_ENABLE_WRITE,
     apiTokens,
-    rateLimitPerMinute: Number(e.KAIZEN_RATE_LIMIT_PER_MINUTE ?? 0),
-    maxEventLoopDelayMs: Number(e.KAIZEN_MAX_EVENT_LOOP_DELAY_MS ?? 1000),
-    shutdownDelayMs: Number(e.KAIZEN_SHUTDOWN_DELAY_MS ?? DEFAULT_SHUTDOWN_DELAY_MS),
-    ...(e.KAIZEN_NATS_URL ? { nats: parseNatsUrls(e.KAIZEN_NATS_URL, outboxSize) } : {}),
+    rateLimitPerMinute: e.KAIZEN_RATE_LIMIT_PER_MINUTE,
+    maxEventLoopDelayMs: e.KAIZEN_MAX_EVENT_LOOP_DELAY_MS,
+    shutdownDelayMs: e.KAIZEN_SHUTDOWN_DELAY_MS,
+    ...(e.KAIZEN_NATS_URL ? { nats: parseNatsUrls(e.KAIZEN_NATS_URL, e.KAIZEN_NATS_OUTBOX_SIZE) } : {}),
   };
 }
 

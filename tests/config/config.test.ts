@@ -175,11 +175,22 @@ describe('a bad value throws a ConfigError naming the variable', () => {
     ['KAIZEN_STATE_HUB_URL', 'hub.example.com'],
     ['KAIZEN_PUBLIC_URL', 'not a url'],
     ['KAIZEN_ROSTER_FILE', '/nonexistent/roster.yml'],
+    ['KAIZEN_RATE_LIMIT_PER_MINUTE', '0x10'],
+    ['KAIZEN_MAX_EVENT_LOOP_DELAY_MS', '1e3'],
+    ['KAIZEN_HUB_TIMEOUT_MS', ' 5'],
+    ['KAIZEN_HUB_TIMEOUT_MS', '1000000'],
+    ['KAIZEN_HUB_SCHEDULE_FLAG', 'enabled'],
   ])('%s=%j', (variable, value) => {
     const err = configError({ [variable]: value });
     expect(err.variable).toBe(variable);
     expect(err.message.startsWith(`${variable}:`)).toBe(true);
     expect(err.name).toBe('ConfigError');
+  });
+
+  it('says what a number must be, whether the text or the range is wrong', () => {
+    expect(configError({ PORT: '70000' }).message).toBe('PORT: must be a port number (got "70000")');
+    expect(configError({ PORT: 'abc' }).message).toBe('PORT: must be a port number (got "abc")');
+    expect(configError({ KAIZEN_SHUTDOWN_DELAY_MS: '1s' }).message).toBe('KAIZEN_SHUTDOWN_DELAY_MS: must be a whole number of milliseconds (got "1s")');
   });
 
   it('a root that is a file, not a directory', () => {
