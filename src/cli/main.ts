@@ -5,7 +5,7 @@
  * service (src/core.ts) — no HTTP in between. Everything `serve` alone needs
  * (Fastify and the rest of the app) is loaded only by `serve`.
  */
-import { readFileSync, readSync, realpathSync, statSync } from 'node:fs';
+import { readSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig, loadCoreConfig } from '../config/config.js';
@@ -20,7 +20,7 @@ import type { BundleFormat } from '../prepare/event.js';
 import type { Include } from '../prepare/bundle-cache.js';
 import { parseRunClaim } from '../prepare/run.js';
 import { NOW_DETAIL, isDomainError, type DomainErrorCode } from '../errors.js';
-import { packageRoot } from '../config/package-root.js';
+import { packageVersion } from '../config/package-root.js';
 // The one place the service's route paths live; Fastify-free, so the CLI links to the same URLs.
 import { ROUTE_LINKS } from '../http/paths.js';
 import { formatAgents, formatDiscover, formatGithub, formatListing, formatText, paint, type Paint } from './output.js';
@@ -322,14 +322,10 @@ async function serveCommand(): Promise<void> {
 
 // ---- the program --------------------------------------------------------------
 
-function version(): string {
-  return (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
-}
-
 function program(): Command {
   const cli = new Command('kaizen-schedule')
     .description('Validate, list, scaffold and prepare scheduled agent runs (.kaizen/schedule.yml); discover them across a fleet; serve the HTTP API.')
-    .version(version(), '-V, --version')
+    .version(packageVersion(), '-V, --version')
     .exitOverride()
     .showHelpAfterError('(run kaizen-schedule --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })

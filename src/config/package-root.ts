@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 let cached: string | undefined;
+let version: string | undefined;
 
 /**
  * The service's install directory (the one holding its package.json), found by
@@ -22,4 +23,9 @@ export function packageRoot(): string {
     if (parent === dir) throw new Error('kaizen-schedule: cannot locate the package root');
     dir = parent;
   }
+}
+
+/** The version in the service's package.json: the CLI's --version and the OpenAPI document's info.version. */
+export function packageVersion(): string {
+  return (version ??= (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version);
 }

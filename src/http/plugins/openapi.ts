@@ -2,20 +2,18 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { packageVersion } from '../../config/package-root.js';
 
-export const OPENAPI_INFO = {
-  title: 'kaizen-schedule',
-  version: '0.1.0',
-  description:
-    'Validates, lists, discovers and prepares scheduled coding-agent runs declared in `.kaizen/schedule.yml` across a fleet of repositories. It never runs cron and never calls an LLM.',
-};
+const DESCRIPTION =
+  'Validates, lists, discovers and prepares scheduled coding-agent runs declared in `.kaizen/schedule.yml` across a fleet of repositories. It never runs cron and never calls an LLM.';
 
 /** OpenAPI 3.1 generated from the route schemas, served at /openapi.json, with Swagger UI at /docs. */
 export const openapiPlugin = fp(async (app: FastifyInstance) => {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: OPENAPI_INFO,
+      // The document versions with the package it describes.
+      info: { title: 'kaizen-schedule', version: packageVersion(), description: DESCRIPTION },
       tags: [
         { name: 'health', description: 'Liveness and readiness' },
         { name: 'agents', description: 'Packaged and repo-installed agent prompts' },

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OPENAPI_PATH, generateOpenApi } from '../../../scripts/generate-openapi.js';
 import { testApp } from '../../helpers/fleet.js';
+import { ROOT } from '../../helpers/paths.js';
 
 describe('OpenAPI document', () => {
   it('matches the committed openapi/openapi.json (run `npm run openapi` after changing routes)', async () => {
@@ -15,6 +17,8 @@ describe('OpenAPI document', () => {
     expect(res.statusCode).toBe(200);
     const doc = res.json() as { openapi: string; paths: Record<string, Record<string, { summary?: string; tags?: string[]; responses: Record<string, unknown> }>> };
     expect(doc.openapi).toBe('3.1.0');
+    // The version is the package's, so a release cannot ship a stale one.
+    expect((doc as unknown as { info: { version: string } }).info.version).toBe((JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
     for (const [route, methods] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(methods)) {
         expect(op.summary, `${method} ${route} summary`).toBeTruthy();
