@@ -61,7 +61,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const services: Services = createServices(config, ROUTE_LINKS);
-  app.decorate('services', services);
   // The roster source may hold a keep-alive pool to the State Hub.
   app.addHook('onClose', async () => {
     await services.roster.close?.();
@@ -120,10 +119,4 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(discoverRoutes, { services });
   await app.register(consolePlugin, { services });
   return app;
-}
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    services: Services;
-  }
 }

@@ -2,8 +2,8 @@ import type { Static } from 'typebox';
 // typebox/type's namespace lets the CLI bundle keep only the builders used (see config.ts).
 import * as Type from 'typebox/type';
 import { StringEnum } from '../schema/check.js';
-import { DEFAULT_CADENCE_CRONS, nextRuns } from './cron.js';
-import { DEFAULT_TIMEZONE, formatInZone } from './timezone.js';
+import { nextRuns } from './cron.js';
+import { formatInZone } from './timezone.js';
 import { CADENCES, type Cadence, type Manifest, type ManifestEntry } from './types.js';
 
 export interface ScheduleDefaults {
@@ -12,11 +12,6 @@ export interface ScheduleDefaults {
   /** Cron per cadence for entries that declare none. */
   cadenceCrons: Readonly<Record<Cadence, string>>;
 }
-
-export const DEFAULT_SCHEDULE_DEFAULTS: ScheduleDefaults = {
-  timezone: DEFAULT_TIMEZONE,
-  cadenceCrons: DEFAULT_CADENCE_CRONS,
-};
 
 export const CadenceSchema = StringEnum(CADENCES);
 

@@ -59,8 +59,8 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
-  constructor(options: { processMetrics?: boolean } = {}) {
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'kaizen_' });
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'kaizen_' });
   }
 
   httpRequestDone(method: string, route: string, status: number, seconds: number): void {

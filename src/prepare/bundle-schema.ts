@@ -14,7 +14,6 @@ export const InlinedPointerSchema = Type.Object({
   bytes: Type.Integer({ description: 'Size of the whole file, which `text` holds only the start of when `truncated`' }),
   truncated: Type.Boolean({ description: 'The file was longer than the cap and `text` holds its start only' }),
 });
-export type InlinedPointer = Static<typeof InlinedPointerSchema>;
 
 export const ScheduleInfoSchema = Type.Object({
   ...ResolvedEntrySchema.properties,

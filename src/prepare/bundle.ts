@@ -58,7 +58,7 @@ export function bundleFingerprint(views: BundleViews, agent: string): string | u
 }
 
 // The bundle's shape is one TypeBox schema (bundle-schema.ts); the types come from it.
-export type { Bundle, InlinedPointer, ScheduleInfo } from './bundle-schema.js';
+export type { Bundle } from './bundle-schema.js';
 import type { Bundle, ScheduleInfo } from './bundle-schema.js';
 
 export interface BundleSources {

@@ -229,7 +229,7 @@ describe('deduplication by run id', () => {
 
   it('two events of one run store one message, with Nats-Msg-Id = run_id', async () => {
     const server = await nats();
-    const metrics = new ServiceMetrics({ processMetrics: false });
+    const metrics = new ServiceMetrics();
     const config = testConfig({ KAIZEN_NATS_URL: server.url });
     emission = await startEventEmission(config.nats!, { clientName: 'test', log: { info() {}, warn() {} }, observer: (depth) => metrics.eventCounters(depth) });
     const runA = '2f1c1b52-6a55-5b8e-9b3e-0b7d1c0e4a11';

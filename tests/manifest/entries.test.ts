@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { DEFAULT_CADENCE_CRONS, nextRuns } from '../../src/manifest/cron.js';
-import { DEFAULT_SCHEDULE_DEFAULTS, listEntries, resolveEntry, upcomingRuns, type ListedEntry, type ResolvedEntry } from '../../src/manifest/entries.js';
-import { formatInZone } from '../../src/manifest/timezone.js';
+import { listEntries, resolveEntry, upcomingRuns, type ListedEntry, type ResolvedEntry, type ScheduleDefaults } from '../../src/manifest/entries.js';
+import { DEFAULT_TIMEZONE, formatInZone } from '../../src/manifest/timezone.js';
 import type { Manifest } from '../../src/manifest/types.js';
 import { tempFleet, testApp, type TempDir } from '../helpers/fleet.js';
+
+/** The defaults of a service configured with nothing. */
+const DEFAULTS: ScheduleDefaults = { timezone: DEFAULT_TIMEZONE, cadenceCrons: DEFAULT_CADENCE_CRONS };
 
 const entry = (cron: string, timezone = 'Europe/Berlin'): ResolvedEntry => ({
   agent: 'coach',
@@ -113,7 +116,7 @@ describe('listEntries and resolveEntry', () => {
   const now = new Date('2026-03-27T12:00:00Z');
 
   it('cron_source says whether the cron is the manifest’s or the cadence default', () => {
-    const listed = listEntries(manifest, DEFAULT_SCHEDULE_DEFAULTS, { now, runs: 1, includeDisabled: true });
+    const listed = listEntries(manifest, DEFAULTS, { now, runs: 1, includeDisabled: true });
     expect(listed.map((e) => [e.agent, e.cron, e.cron_source])).toEqual([
       ['coach', '0 9 * * 1', 'manifest'],
       ['optimization', DEFAULT_CADENCE_CRONS.weekly, 'cadence_default'],
@@ -124,13 +127,13 @@ describe('listEntries and resolveEntry', () => {
   });
 
   it('uses the manifest zone, else the default zone', () => {
-    const defaults = { ...DEFAULT_SCHEDULE_DEFAULTS, timezone: 'America/New_York' };
+    const defaults = { ...DEFAULTS, timezone: 'America/New_York' };
     expect(resolveEntry(manifest, manifest.entries[0]!, defaults).timezone).toBe('America/New_York');
     expect(resolveEntry({ ...manifest, timezone: 'UTC' }, manifest.entries[0]!, defaults).timezone).toBe('UTC');
   });
 
   it('filters disabled entries unless asked, and computes the requested number of runs', () => {
-    const enabled = listEntries(manifest, DEFAULT_SCHEDULE_DEFAULTS, { now, runs: 3, includeDisabled: false });
+    const enabled = listEntries(manifest, DEFAULTS, { now, runs: 3, includeDisabled: false });
     expect(enabled.map((e) => e.agent)).toEqual(['coach', 'optimization', 'sys-medic']);
     for (const e of enabled) expect(e.next_runs).toHaveLength(3);
     expect(enabled[0]!.next_runs).toEqual(['2026-03-30T09:00:00+02:00', '2026-04-06T09:00:00+02:00', '2026-04-13T09:00:00+02:00']);

@@ -23,9 +23,6 @@ export const EXAMPLE_NOW = '2026-12-01T08:00:00Z';
 
 export const EXAMPLE_VALID_REPORT = { valid: true, errors: [], warnings: [] };
 
-/** The manifest whose 422 answer is VALIDATION_PROBLEM_EXAMPLE. */
-export const EXAMPLE_INVALID_MANIFEST = 'version: "1"\nagents:\n  coach:\n    cadence: hourly\n';
-
 const TYPE = 'https://kaizen-schedule.dev/problems/';
 
 export const VALIDATION_PROBLEM_EXAMPLE = {
