@@ -23,6 +23,7 @@ function lazyUndici() {
     const load = () => (undici ??= createRequire(import.meta.url)('undici'));
     export function request(...args) { return load().request(...args); }
     export const Agent = new Proxy(function Agent() {}, { construct: (_target, args) => new (load().Agent)(...args) });
+    export const RetryAgent = new Proxy(function RetryAgent() {}, { construct: (_target, args) => new (load().RetryAgent)(...args) });
   `;
   return {
     name: 'lazy-undici',

@@ -1,4 +1,4 @@
-import { Agent, request } from 'undici';
+import { Agent, RetryAgent, request, type Dispatcher } from 'undici';
 import { DomainError } from '../errors.js';
 
 /** Roster responses larger than this are refused (a fleet of thousands of repos is well under 1 MiB). */
@@ -7,7 +7,7 @@ export const MAX_HUB_RESPONSE_BYTES = 5 * 1024 * 1024;
 /** Upstream answers worth one more try: the hub or a proxy in front of it hiccupped. */
 const RETRYABLE_STATUS = new Set([500, 502, 503, 504]);
 
-/** Transport failures worth one more try: the connection never got an answer. */
+/** Transport failures worth one more try: the connection never got an answer (or lost it). */
 const RETRYABLE_ERROR_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -33,7 +33,7 @@ export interface StateHubOptions {
 
 /** Something the hub answered, or failed to answer, explained for a problem document. */
 class HubFailure extends Error {
-  constructor(readonly code: 'hub_unreachable' | 'hub_bad_response', message: string, readonly retryable: boolean, readonly upstreamStatus?: number) {
+  constructor(readonly code: 'hub_unreachable' | 'hub_bad_response', message: string, readonly upstreamStatus?: number) {
     super(message);
   }
 }
@@ -52,8 +52,9 @@ function errorCode(err: unknown): string | undefined {
 /**
  * Client for the State Hub's `GET /repos/`. One keep-alive connection pool per
  * service; every call has connect, headers and body timeouts plus an overall
- * deadline, reads at most `maxBytes`, never follows a redirect, and retries
- * the GET once on a connection error or a 500/502/503/504.
+ * deadline, reads at most `maxBytes` (undici's maxResponseSize), never follows
+ * a redirect, and retries the GET once (undici's RetryAgent, with our own
+ * choice of what is worth a retry) on a connection error or a 500/502/503/504.
  */
 export class StateHubClient {
   private readonly agent: Agent;
@@ -78,6 +79,8 @@ export class StateHubClient {
       bodyTimeout: t,
       keepAliveTimeout: 30_000,
       connections: 4,
+      // undici stops reading (and closes the socket) past this many body bytes.
+      maxResponseSize: this.maxBytes,
     });
   }
 
@@ -96,17 +99,32 @@ export class StateHubClient {
   async fetchRoster(domain?: string): Promise<unknown> {
     const url = this.reposUrl(domain);
     const deadline = AbortSignal.timeout(this.options.timeoutMs);
-    let attempt = 0;
-    for (;;) {
-      attempt++;
-      try {
-        return await this.getJson(url, deadline);
-      } catch (err) {
-        const failure = this.classify(err, deadline);
-        if (failure.retryable && attempt === 1 && !deadline.aborted) continue;
-        throw this.toDomainError(failure, attempt);
-      }
+    let failures = 0;
+    // A RetryAgent per call is a thin wrapper over the shared pool; its retry
+    // callback is ours, so it counts the attempts and keeps our rules: one
+    // retry, right away, only for the statuses and codes above, never past
+    // the deadline.
+    const dispatcher = new RetryAgent(this.agent, {
+      statusCodes: [...RETRYABLE_STATUS],
+      retry: (err, _context, again) => {
+        failures++;
+        if (failures === 1 && !deadline.aborted && this.worthRetry(err)) again(null);
+        else again(err);
+      },
+    });
+    try {
+      return await this.getJson(url, deadline, dispatcher);
+    } catch (err) {
+      throw this.toDomainError(this.classify(err, deadline), Math.max(1, failures));
     }
+  }
+
+  /** A 500/502/503/504, or a connection that never got (or lost) its answer. */
+  private worthRetry(err: Error): boolean {
+    const status = (err as { statusCode?: unknown }).statusCode;
+    if (typeof status === 'number') return RETRYABLE_STATUS.has(status);
+    const code = errorCode(err);
+    return code !== undefined && RETRYABLE_ERROR_CODES.has(code);
   }
 
   async close(): Promise<void> {
@@ -117,55 +135,62 @@ export class StateHubClient {
     return { accept: 'application/json', 'user-agent': this.userAgent };
   }
 
-  private async getJson(url: URL, signal: AbortSignal): Promise<unknown> {
-    const res = await request(url, { dispatcher: this.agent, method: 'GET', headers: this.headers(), signal });
+  private async getJson(url: URL, signal: AbortSignal, dispatcher: Dispatcher): Promise<unknown> {
+    const res = await request(url, { dispatcher, method: 'GET', headers: this.headers(), signal });
     const { statusCode, body } = res;
     if (statusCode < 200 || statusCode >= 300) {
       // Drain a little so the connection can be reused; a large body just closes it.
       await body.dump({ limit: 16 * 1024 }).catch(() => undefined);
       if (statusCode >= 300 && statusCode < 400) {
-        throw new HubFailure('hub_bad_response', `the State Hub answered a redirect (HTTP ${statusCode}); redirects are not followed`, false, statusCode);
+        throw new HubFailure('hub_bad_response', `the State Hub answered a redirect (HTTP ${statusCode}); redirects are not followed`, statusCode);
       }
-      throw new HubFailure('hub_bad_response', `the State Hub answered HTTP ${statusCode}`, RETRYABLE_STATUS.has(statusCode), statusCode);
+      throw new HubFailure('hub_bad_response', `the State Hub answered HTTP ${statusCode}`, statusCode);
     }
     // An HTML sign-in page or error page from a proxy is not a roster, whatever its status.
     const type = String(res.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== '' && type !== 'application/json' && !type.endsWith('+json')) {
       await body.dump({ limit: 16 * 1024 }).catch(() => undefined);
-      throw new HubFailure('hub_bad_response', `the State Hub answered ${type.slice(0, 100)}, not JSON`, false);
+      throw new HubFailure('hub_bad_response', `the State Hub answered ${type.slice(0, 100)}, not JSON`);
     }
+    // Checked here as well: undici counts the bytes as they come, so a hub
+    // that declares a huge body and then stalls would hold the call until the
+    // deadline instead of being refused at once.
     const declared = Number(res.headers['content-length']);
     if (Number.isFinite(declared) && declared > this.maxBytes) {
       body.destroy();
-      throw new HubFailure('hub_bad_response', `the State Hub's answer is ${declared} bytes; the limit is ${this.maxBytes}`, false);
+      throw new HubFailure('hub_bad_response', `the State Hub's answer is ${declared} bytes; the limit is ${this.maxBytes}`);
     }
-    const chunks: Buffer[] = [];
-    let received = 0;
-    for await (const chunk of body) {
-      received += (chunk as Buffer).length;
-      if (received > this.maxBytes) {
-        body.destroy();
-        throw new HubFailure('hub_bad_response', `the State Hub's answer exceeds the limit of ${this.maxBytes} bytes`, false);
+    let text: string;
+    try {
+      text = await body.text();
+    } catch (err) {
+      if (errorCode(err) === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
+        throw new HubFailure('hub_bad_response', `the State Hub's answer exceeds the limit of ${this.maxBytes} bytes`);
       }
-      chunks.push(chunk as Buffer);
+      throw err;
     }
     try {
-      return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+      return JSON.parse(text) as unknown;
     } catch {
-      throw new HubFailure('hub_bad_response', 'the State Hub answered something that is not valid JSON', false);
+      throw new HubFailure('hub_bad_response', 'the State Hub answered something that is not valid JSON');
     }
   }
 
   private classify(err: unknown, deadline: AbortSignal): HubFailure {
     if (err instanceof HubFailure) return err;
     if (deadline.aborted) {
-      return new HubFailure('hub_unreachable', `the State Hub did not answer within ${this.options.timeoutMs} ms`, false);
+      return new HubFailure('hub_unreachable', `the State Hub did not answer within ${this.options.timeoutMs} ms`);
     }
     const code = errorCode(err);
     if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-      return new HubFailure('hub_unreachable', `the State Hub did not answer within ${this.options.timeoutMs} ms`, false);
+      return new HubFailure('hub_unreachable', `the State Hub did not answer within ${this.options.timeoutMs} ms`);
     }
-    return new HubFailure('hub_unreachable', `the State Hub could not be reached (${code ?? 'connection failed'})`, code !== undefined && RETRYABLE_ERROR_CODES.has(code));
+    // RetryAgent's error for a retryable status that failed again: it read (and dropped) that body itself.
+    const status = (err as { statusCode?: unknown }).statusCode;
+    if (code === 'UND_ERR_REQ_RETRY' && typeof status === 'number') {
+      return new HubFailure('hub_bad_response', `the State Hub answered HTTP ${status}`, status);
+    }
+    return new HubFailure('hub_unreachable', `the State Hub could not be reached (${code ?? 'connection failed'})`);
   }
 
   private toDomainError(failure: HubFailure, attempts: number): DomainError {

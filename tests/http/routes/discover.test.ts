@@ -290,6 +290,22 @@ describe('GET /v1/discover when the State Hub misbehaves', () => {
     expect(hub.requests).toHaveLength(2);
   });
 
+  it('retries once after the connection is reset before an answer, and succeeds', async () => {
+    hub.respond((req) => req.socket.destroy(), json([repo('valid', at('valid'))]));
+    const { status, body } = await get('/v1/discover');
+    expect(status).toBe(200);
+    expect(body.scheduled_runs).toHaveLength(1);
+    expect(hub.requests).toHaveLength(2);
+  });
+
+  it('does not retry a 429', async () => {
+    hub.respond(raw(429, 'slow down'));
+    const { status, body } = await get('/v1/discover');
+    expect(status).toBe(502);
+    expect(body).toMatchObject({ code: 'hub_bad_response', upstream_status: 429, attempts: 1 });
+    expect(hub.requests).toHaveLength(1);
+  });
+
   it('does not retry a 404', async () => {
     hub.respond(raw(404, '{"detail":"Not Found"}'));
     const { status, body } = await get('/v1/discover');
