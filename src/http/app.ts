@@ -12,7 +12,7 @@ import { errorsPlugin, frameworkErrors } from './plugins/errors.js';
 import { requestBodyPlugin } from './plugins/request-body.js';
 import { limitsPlugin } from './plugins/limits.js';
 import { metricsPlugin } from './plugins/prometheus.js';
-import { REDACTED, REDACTED_LOG_PATHS, redactUrl } from './redact.js';
+import { REDACTED, REDACTED_LOG_PATHS, urlRedactor } from './redact.js';
 import { openapiPlugin } from './plugins/openapi.js';
 import { ROUTE_LINKS } from './paths.js';
 import { agentRoutes } from './routes/agents.js';
@@ -95,9 +95,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     reply.header('x-request-id', request.id);
     done();
   });
+  const redactUrl = urlRedactor(config.apiTokens);
   app.addHook('onResponse', (request, reply, done) => {
     request.log.info(
-      { method: request.method, url: redactUrl(request.url, config.apiTokens), statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+      { method: request.method, url: redactUrl(request.url), statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
       'request completed',
     );
     done();

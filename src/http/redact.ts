@@ -16,6 +16,9 @@ export const REDACTED_LOG_PATHS = [
   'headers["proxy-authorization"]',
 ];
 
+/** Characters decodedName would change. */
+const ENCODED = /[%+]/;
+
 function decodedName(raw: string): string {
   try {
     return decodeURIComponent(raw.replace(/\+/g, ' '));
@@ -31,20 +34,37 @@ function decodedName(raw: string): string {
  * (the configured API tokens). Path and other parameters are kept as sent.
  */
 export function redactUrl(url: string, secrets: readonly string[] = []): string {
-  const q = url.indexOf('?');
-  let redacted = url;
-  if (q >= 0) {
-    const parts = url.slice(q + 1).split('&').map((part) => {
-      const eq = part.indexOf('=');
-      const name = eq < 0 ? part : part.slice(0, eq);
-      return SECRET_PARAM.test(decodedName(name)) ? `${name}=${REDACTED}` : part;
-    });
-    redacted = `${url.slice(0, q + 1)}${parts.join('&')}`;
-  }
-  // The service's own tokens are known: wherever a client put one (another
-  // parameter's value, the path), as sent or percent-encoded, it goes.
-  for (const secret of secrets) {
-    for (const form of new Set([secret, encodeURIComponent(secret)])) redacted = redacted.split(form).join(REDACTED);
-  }
-  return redacted;
+  return urlRedactor(secrets)(url);
+}
+
+/**
+ * `redactUrl` for a fixed list of secrets, their encoded forms worked out
+ * once: the access log calls it on every request. A name is decoded only when
+ * it has something to decode, and the URL is rebuilt only when a parameter
+ * was redacted.
+ */
+export function urlRedactor(secrets: readonly string[]): (url: string) => string {
+  const forms = [...new Set(secrets.flatMap((secret) => [secret, encodeURIComponent(secret)]))].filter((form) => form !== '');
+  return (url) => {
+    let redacted = url;
+    const q = url.indexOf('?');
+    if (q >= 0) {
+      const parts = url.slice(q + 1).split('&');
+      let changed = false;
+      for (let i = 0; i < parts.length; i++) {
+        const part = parts[i]!;
+        const eq = part.indexOf('=');
+        const name = eq < 0 ? part : part.slice(0, eq);
+        if (SECRET_PARAM.test(ENCODED.test(name) ? decodedName(name) : name)) {
+          parts[i] = `${name}=${REDACTED}`;
+          changed = true;
+        }
+      }
+      if (changed) redacted = `${url.slice(0, q + 1)}${parts.join('&')}`;
+    }
+    // The service's own tokens are known: wherever a client put one (another
+    // parameter's value, the path), as sent or percent-encoded, it goes.
+    for (const form of forms) if (redacted.includes(form)) redacted = redacted.split(form).join(REDACTED);
+    return redacted;
+  };
 }
