@@ -90,6 +90,12 @@ const split = (p: string): string[] => p.split(/\/+/).filter((s) => s !== '' && 
 export class RepoView {
   private readonly opened: number[] = [];
   private readonly dirs = new Map<string, DirNode>();
+  /**
+   * Directories found absent in this view (the view's paths from its root):
+   * several inputs lie under one (a repo without agents/), and one look per
+   * view is what every other lookup gets too.
+   */
+  private readonly absentDirs = new Set<string>();
   private readonly entries = new Map<string, Opened>();
   private readonly files = new WeakMap<Opened, FileHandle>();
   private readonly rootNode: DirNode;
@@ -181,6 +187,7 @@ export class RepoView {
   forget(relative: string, kind: 'file' | 'dir'): void {
     this.entries.delete(`${kind}\u0000${relative}`);
     if (kind === 'dir') this.dirs.delete(split(relative).join('/'));
+    this.absentDirs.clear();
   }
 
   /**
@@ -201,9 +208,11 @@ export class RepoView {
     let filled = 0;
     try {
       while (filled < buffer.length) {
-        const n = readSync(fd, buffer, filled, buffer.length - filled, filled);
-        if (n === 0) break;
+        const wanted = buffer.length - filled;
+        const n = readSync(fd, buffer, filled, wanted, filled);
         filled += n;
+        // A short read of a regular file is its end (Linux): no second call to be told so.
+        if (n < wanted) break;
       }
     } catch {
       this.unstable = true;
@@ -312,6 +321,7 @@ export class RepoView {
       const wantFile = last && kind === 'file';
       const rel = parent.rel === '' ? name : `${parent.rel}/${name}`;
       const known = wantFile ? undefined : this.dirs.get(rel);
+      if (!wantFile && this.absentDirs.has(rel)) return refuse('missing');
       if (known) {
         chain.push(known);
         trail += `|${known.sig}`;
@@ -340,7 +350,10 @@ export class RepoView {
       }
       const isLink = stat?.isSymbolicLink() === true || code === 'ELOOP' || code === 'ENOTDIR';
       if (code !== undefined && !isLink) {
-        if (code === 'ENOENT') return refuse('missing');
+        if (code === 'ENOENT') {
+          if (!wantFile) this.absentDirs.add(rel);
+          return refuse('missing');
+        }
         this.unstable = true;
         return refuse('missing');
       }
