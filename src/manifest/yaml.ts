@@ -1,4 +1,4 @@
-import { CST, Lexer, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Document, type Node, type ScalarTag, type Tags } from 'yaml';
+import { CST, Composer, Lexer, LineCounter, Parser, YAMLParseError, isAlias, isMap, isScalar, isSeq, type Document, type Node, type ScalarTag, type Tags } from 'yaml';
 import { Collector, show, type Position } from './diagnostics.js';
 
 // Expanding more aliases than this is refused: no honest manifest needs them,
@@ -116,64 +116,109 @@ const withPythonScalars = (tags: Tags): Tags => [
 ];
 
 /**
- * The offset of the first token nested deeper than MAX_NESTING_DEPTH, or
- * undefined. Runs the `yaml` lexer alone (it is iterative and exact about
- * quotes, comments and block scalars) and stops at the first excess. The
- * measure over-approximates block nesting: every indentation level and every
- * block indicator on a line counts as one, flow brackets as one each.
+ * Measures nesting token by token, as the `yaml` lexer yields them (it is
+ * iterative and exact about quotes, comments and block scalars): `feed`
+ * answers the offset of the first token nested deeper than
+ * MAX_NESTING_DEPTH, else undefined. The measure over-approximates block
+ * nesting: every indentation level and every block indicator on a line
+ * counts as one, flow brackets as one each. It also notes whether any token
+ * is an alias, the only thing that needs the document loaded.
  */
-function tooDeep(text: string): number | undefined {
-  const indents: number[] = [];
-  let offset = 0;
-  let flow = 0;
-  let indicators = 0;
-  let indent = 0;
-  let lineStart = true;
-  let scalarText = false;
+class NestingMeter {
+  hasAlias = false;
+  private readonly indents: number[] = [];
+  private offset = 0;
+  private flow = 0;
+  private indicators = 0;
+  private indent = 0;
+  private lineStart = true;
+  private scalarText = false;
+
+  constructor(private readonly length: number) {}
+
   /** The first node of a block-context line opens its indentation level. */
-  const enterLine = (): void => {
-    if (lineStart && flow === 0) {
-      while (indents.length > 0 && indents[indents.length - 1]! >= indent) indents.pop();
-      indents.push(indent);
+  private enterLine(): void {
+    if (this.lineStart && this.flow === 0) {
+      const { indents } = this;
+      while (indents.length > 0 && indents[indents.length - 1]! >= this.indent) indents.pop();
+      indents.push(this.indent);
     }
-    lineStart = false;
-  };
-  for (const token of new Lexer().lex(text)) {
-    if (scalarText) {
+    this.lineStart = false;
+  }
+
+  private get depth(): number {
+    return this.indents.length + this.indicators + this.flow;
+  }
+
+  feed(token: string): number | undefined {
+    if (this.scalarText) {
       // The source of a scalar announced by the SCALAR marker, whatever it reads.
-      scalarText = false;
-      offset += token.length;
-      enterLine();
-      if (indents.length + indicators + flow > MAX_NESTING_DEPTH) return Math.min(offset - token.length, text.length);
-      continue;
+      this.scalarText = false;
+      this.offset += token.length;
+      this.enterLine();
+      return this.depth > MAX_NESTING_DEPTH ? Math.min(this.offset - token.length, this.length) : undefined;
     }
     if (token === CST.SCALAR) {
-      scalarText = true;
-      continue;
+      this.scalarText = true;
+      return undefined;
     }
-    if (token === CST.DOCUMENT || token === CST.FLOW_END) continue;
+    if (token === CST.DOCUMENT || token === CST.FLOW_END) return undefined;
     const type = CST.tokenType(token);
-    const at = offset;
-    offset += token.length;
+    const at = this.offset;
+    this.offset += token.length;
     if (type === 'newline') {
-      lineStart = true;
-      indicators = 0;
-      indent = 0;
-      continue;
+      this.lineStart = true;
+      this.indicators = 0;
+      this.indent = 0;
+      return undefined;
     }
-    if (type === 'space' && lineStart) {
-      indent = token.length;
-      continue;
+    if (type === 'space' && this.lineStart) {
+      this.indent = token.length;
+      return undefined;
     }
-    if (type === 'comment' || type === 'space') continue;
-    enterLine();
-    if (type === 'flow-seq-start' || type === 'flow-map-start') flow++;
-    else if (type === 'flow-seq-end' || type === 'flow-map-end') flow = Math.max(0, flow - 1);
-    else if (flow === 0 && (type === 'seq-item-ind' || type === 'explicit-key-ind' || type === 'map-value-ind')) indicators++;
-    else continue;
-    if (indents.length + indicators + flow > MAX_NESTING_DEPTH) return Math.min(at, text.length);
+    if (type === 'comment' || type === 'space') return undefined;
+    this.enterLine();
+    if (type === 'alias') this.hasAlias = true;
+    if (type === 'flow-seq-start' || type === 'flow-map-start') this.flow++;
+    else if (type === 'flow-seq-end' || type === 'flow-map-end') this.flow = Math.max(0, this.flow - 1);
+    else if (this.flow === 0 && (type === 'seq-item-ind' || type === 'explicit-key-ind' || type === 'map-value-ind')) this.indicators++;
+    else return undefined;
+    return this.depth > MAX_NESTING_DEPTH ? Math.min(at, this.length) : undefined;
   }
-  return undefined;
+}
+
+/**
+ * Lexes `text` once, measuring its nesting and handing each token to the
+ * parser as it comes (the parser is iterative too): the syntax tree, or the
+ * offset where the document nests too deep, before anything is composed.
+ */
+function lexAndParse(text: string, lines: LineCounter): { tokens: CST.Token[]; hasAlias: boolean } | { deepAt: number } {
+  const meter = new NestingMeter(text.length);
+  const parser = new Parser(lines.addNewLine);
+  lines.addNewLine(0);
+  const tokens: CST.Token[] = [];
+  for (const lexeme of new Lexer().lex(text)) {
+    const deepAt = meter.feed(lexeme);
+    if (deepAt !== undefined) return { deepAt };
+    for (const token of parser.next(lexeme)) tokens.push(token);
+  }
+  for (const token of parser.end()) tokens.push(token);
+  return { tokens, hasAlias: meter.hasAlias };
+}
+
+/** The first document of the stream, as `parseDocument` composes it (a second one is an error). */
+function composeFirst(tokens: CST.Token[], length: number, options: ConstructorParameters<typeof Composer>[0]): Document.Parsed {
+  let doc: Document.Parsed | undefined;
+  for (const next of new Composer(options).compose(tokens, true, length)) {
+    if (!doc) {
+      doc = next;
+    } else {
+      doc.errors.push(new YAMLParseError([next.range[0], next.range[1]], 'MULTIPLE_DOCS', 'Source contains multiple documents; please use YAML.parseAllDocuments()'));
+      break;
+    }
+  }
+  // compose(…, forceDoc = true) always ends with a document.
+  return doc!;
 }
 
 /**
@@ -210,8 +255,9 @@ export function parseManifestYaml(source: string): { doc?: Document.Parsed; c: C
   // break; the parser does not. Same length, so offsets stay right.
   const text = source.replace(/\r(?!\n)/g, '\n');
   const lines = new LineCounter();
-  const deepAt = tooDeep(text);
-  if (deepAt !== undefined) {
+  const parsed = lexAndParse(text, lines);
+  if ('deepAt' in parsed) {
+    const { deepAt } = parsed;
     const c = new Collector();
     const before = text.slice(0, deepAt);
     c.error('yaml_syntax', `the document nests deeper than ${MAX_NESTING_DEPTH} levels`, '', {
@@ -220,13 +266,10 @@ export function parseManifestYaml(source: string): { doc?: Document.Parsed; c: C
     }, { hint: 'a manifest needs four levels: the document, agents, each agent and its settings' });
     return { c };
   }
-  const doc = parseDocument(text, {
-    version: '1.1',
-    uniqueKeys: false,
-    lineCounter: lines,
-    prettyErrors: true,
-    customTags: withPythonScalars,
-  });
+  const doc = composeFirst(parsed.tokens, text.length, { version: '1.1', uniqueKeys: false, customTags: withPythonScalars });
+  // Where each problem is, as parseDocument's prettyErrors would add (the
+  // messages are used without its excerpt).
+  for (const problem of [...doc.errors, ...doc.warnings]) problem.linePos = problem.pos.map((offset) => lines.linePos(offset)) as typeof problem.linePos;
   const c = new Collector(lines);
   // Syntax errors go through the collector like every other diagnostic, so a
   // file of thousands of stray brackets still answers at most 100.
@@ -255,7 +298,7 @@ export function parseManifestYaml(source: string): { doc?: Document.Parsed; c: C
   }
   // Loading the document is only needed to bound alias expansion (and to
   // apply merge keys' checks); without an alias there is nothing to expand.
-  if (c.errors.length === 0 && hasAlias(doc)) {
+  if (c.errors.length === 0 && parsed.hasAlias) {
     try {
       doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (err) {
@@ -263,15 +306,4 @@ export function parseManifestYaml(source: string): { doc?: Document.Parsed; c: C
     }
   }
   return { doc, c };
-}
-
-function hasAlias(doc: Document.Parsed): boolean {
-  let found = false;
-  visit(doc, {
-    Alias() {
-      found = true;
-      return visit.BREAK;
-    },
-  });
-  return found;
 }
