@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { FingerprintCache } from '../repo/fingerprint.js';
+import type { RepoView } from '../repo/files.js';
 import type { RepoRoots } from '../repo/roots.js';
 import { TurnBatch } from './turn-batch.js';
 import { buildBundle, bundleFingerprint, type BundleSources, type BundleViews } from './bundle.js';
@@ -52,10 +53,7 @@ export interface RenderOptions {
 
 const etagOf = (body: Buffer): string => `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
 
-const closeViews = (views: BundleViews): void => {
-  views.repo.close();
-  views.packaged.close();
-};
+const closeView = (view: RepoView): void => view.close();
 
 const nextUtcMidnight = (t: number): number => (Math.floor(t / 86_400_000) + 1) * 86_400_000;
 
@@ -89,30 +87,27 @@ export class PreparedBundles {
 
   /**
    * Renders with views of the repo and the packaged prompts: within a batch,
-   * one pair per repo shared by the batch's calls (closed when it ends), so
-   * they all look at the same opened objects. buildBundle reads everything
-   * before its first await, so no read outlives the batch.
+   * one view per repo and one of the packaged prompts, shared by the batch's
+   * calls (closed when it ends), so they all look at the same opened objects
+   * and a batch over many repos reads a packaged prompt once. buildBundle
+   * reads everything before its first await, so no read outlives the batch.
    */
   async render(repoRoot: string, agent: string, options: RenderOptions): Promise<Prepared> {
     if (this.batch.active) {
-      const views = this.batch.memoize(`views\u0000${repoRoot}`, () => this.openViews(repoRoot), closeViews);
-      return this.renderWith(views, agent, options);
+      const repo = this.batch.memoize(`views\u0000${repoRoot}`, () => this.roots.open(repoRoot), closeView);
+      const packaged = this.batch.memoize('packaged', () => this.sources.agents.openPackaged(), closeView);
+      return this.renderWith({ repo, packaged }, agent, options);
     }
-    const views = this.openViews(repoRoot);
-    try {
-      return await this.renderWith(views, agent, options);
-    } finally {
-      closeViews(views);
-    }
-  }
-
-  private openViews(repoRoot: string): BundleViews {
     const repo = this.roots.open(repoRoot);
     try {
-      return { repo, packaged: this.sources.agents.openPackaged() };
-    } catch (err) {
+      const packaged = this.sources.agents.openPackaged();
+      try {
+        return await this.renderWith({ repo, packaged }, agent, options);
+      } finally {
+        packaged.close();
+      }
+    } finally {
       repo.close();
-      throw err;
     }
   }
 

@@ -10,7 +10,7 @@ import { MANIFEST_INPUTS } from '../../src/manifest/repo-manifests.js';
 import { RACY_WINDOW_MS } from '../../src/repo/fingerprint.js';
 import { createServices } from '../../src/services.js';
 import { ROUTE_LINKS } from '../../src/http/paths.js';
-import { tempFleet, testApp, testConfig, type TempDir } from '../helpers/fleet.js';
+import { tempDir, tempFleet, testApp, testConfig, writeFiles, type TempDir } from '../helpers/fleet.js';
 
 /**
  * The prepare cache must never cost freshness: whatever was on disk when a
@@ -212,5 +212,37 @@ describe('the prepare cache', () => {
     } finally {
       await dispatcher.close();
     }
+  });
+});
+
+describe('the packaged prompts, shared by a batch over many repos', () => {
+  let packaged: TempDir;
+  let repos: TempDir;
+  let shared: FastifyInstance;
+  const prompt = (repo: string) => shared.inject({ url: `/v1/prepare/coach?target=${repo}` }).then((res) => res.json<Bundle>().agent_prompt);
+
+  beforeAll(async () => {
+    packaged = tempDir('kaizen-packaged-');
+    writeFiles(packaged.dir, { 'agent-coach.md': 'packaged v1\n' });
+    // No repo installs a prompt, so every bundle reads the packaged one.
+    repos = tempFleet(Object.fromEntries(['one', 'two', 'three'].map((name) => [name, { '.kaizen/schedule.yml': MANIFEST }])));
+    shared = await testApp({ KAIZEN_REPO_ROOTS: repos.dir }, { packagedAgentsDir: packaged.dir });
+    await new Promise((resolve) => setTimeout(resolve, RACY_WINDOW_MS + 100));
+  });
+
+  afterAll(async () => {
+    await shared.close();
+    repos.cleanup();
+    packaged.cleanup();
+  });
+
+  it('an edit to a packaged prompt shows in every repo of the next batch', async () => {
+    // Concurrent calls land in one batch, which reads the packaged prompt through one shared view.
+    expect(await Promise.all(['one', 'two', 'three'].map(prompt))).toEqual(['packaged v1\n', 'packaged v1\n', 'packaged v1\n']);
+    expect(await Promise.all(['one', 'two', 'three'].map(prompt))).toEqual(['packaged v1\n', 'packaged v1\n', 'packaged v1\n']);
+    // Same size, aged past the racy window: only the fingerprint can tell.
+    writeFileSync(path.join(packaged.dir, 'agent-coach.md'), 'packaged v2\n');
+    await new Promise((resolve) => setTimeout(resolve, RACY_WINDOW_MS + 100));
+    expect(await Promise.all(['one', 'two', 'three'].map(prompt))).toEqual(['packaged v2\n', 'packaged v2\n', 'packaged v2\n']);
   });
 });
