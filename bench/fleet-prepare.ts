@@ -10,12 +10,23 @@
  * Knobs: BENCH_FLEET_PREPARE_REPOS (repos in the spread, default all of the
  * fleet), BENCH_FLEET_WARM_PASSES (warm passes over the spread, default 3).
  */
+import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
 import { median } from './support.js';
 
 export interface StartedServer {
   base: string;
   stop: () => Promise<void>;
+  /** The process's CPU time so far (user + system), ms. */
+  cpuMs: () => number;
+}
+
+/** User + system CPU time of a process so far, ms (from /proc, in clock ticks of 10 ms). */
+export function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is parenthesised and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 export interface FleetPrepareOptions {
@@ -37,7 +48,8 @@ interface Pass {
 }
 
 interface FormatResult {
-  cold: { service_ms: number; baseline_ms: number; ratio: number };
+  /** Wall time of the pass, and the CPU time each server process spent on it (steadier on a shared machine). */
+  cold: { service_ms: number; baseline_ms: number; ratio: number; service_cpu_ms: number; baseline_cpu_ms: number; cpu_ratio: number };
   warm: { service_rps: number; baseline_rps: number; ratio: number; service_p99_ms: number; baseline_p99_ms: number };
 }
 
@@ -87,13 +99,16 @@ export async function benchFleetPrepare(options: FleetPrepareOptions): Promise<F
   for (const format of ['json', 'markdown'] as const) {
     const paths = repos.map((r) => `/v1/prepare/coach?target=${encodeURIComponent(r)}&format=${format}`);
     const cold = { service: [] as Pass[], baseline: [] as Pass[] };
+    const coldCpu = { service: [] as number[], baseline: [] as number[] };
     const warm = { service: [] as Pass[], baseline: [] as Pass[] };
     for (let round = 1; round <= options.rounds; round++) {
       options.log(`round ${round}/${options.rounds}: prepare ${format} over ${count} repos, cold then warm x${passes}`);
       for (const side of ['service', 'baseline'] as const) {
         const server = await (side === 'service' ? options.startService() : options.startBaseline());
         try {
+          const cpuBefore = server.cpuMs();
           cold[side].push(await spread(server.base, paths, options.connections, 1));
+          coldCpu[side].push(server.cpuMs() - cpuBefore);
           warm[side].push(await spread(server.base, paths, options.connections, passes));
         } finally {
           await server.stop();
@@ -101,9 +116,17 @@ export async function benchFleetPrepare(options: FleetPrepareOptions): Promise<F
       }
     }
     const coldMs = { service: median(cold.service.map((p) => p.ms)), baseline: median(cold.baseline.map((p) => p.ms)) };
+    const cpuMs = { service: median(coldCpu.service), baseline: median(coldCpu.baseline) };
     const warmRps = { service: median(warm.service.map((p) => p.rps)), baseline: median(warm.baseline.map((p) => p.rps)) };
     result[format] = {
-      cold: { service_ms: coldMs.service, baseline_ms: coldMs.baseline, ratio: coldMs.service / coldMs.baseline },
+      cold: {
+        service_ms: coldMs.service,
+        baseline_ms: coldMs.baseline,
+        ratio: coldMs.service / coldMs.baseline,
+        service_cpu_ms: cpuMs.service,
+        baseline_cpu_ms: cpuMs.baseline,
+        cpu_ratio: cpuMs.service / cpuMs.baseline,
+      },
       warm: {
         service_rps: warmRps.service,
         baseline_rps: warmRps.baseline,

@@ -18,7 +18,7 @@ import { CACHE_TARGET_EXTRA_NS, benchCache } from './cache.js';
 import { CONSOLE_TARGET_RATIO, benchConsole } from './console.js';
 import { EVENTS_TARGET_RATIO, benchEvents } from './events.js';
 import { CLI_TARGET_RATIO, benchCli } from './cli.js';
-import { FLEET_PREPARE_TARGETS, benchFleetPrepare, type StartedServer } from './fleet-prepare.js';
+import { FLEET_PREPARE_TARGETS, benchFleetPrepare, processCpuMs, type StartedServer } from './fleet-prepare.js';
 import { FLEET_COACH_FILES, HOST_NAME, writeDiscoverFleet, writePrepareRepo } from './fleet.js';
 import { WINDOW_TARGETS, benchWindows } from './windows.js';
 import { median, freePort } from './support.js';
@@ -218,6 +218,7 @@ async function main(): Promise<void> {
       const { child, base: fleetBase } = await startService();
       return {
         base: fleetBase,
+        cpuMs: () => processCpuMs(child.pid!),
         stop: async () => {
           fleetServiceRssMb = Math.max(fleetServiceRssMb, peakRssMb(child.pid!));
           await stopped(child);
@@ -226,9 +227,11 @@ async function main(): Promise<void> {
     },
     startBaseline: async (): Promise<StartedServer> => {
       const port = await freePort();
-      const child = start(process.execPath, ['bench/read-server.mjs', String(port), path.join(ROOT, 'agents/agent-coach.md'), ...FLEET_COACH_FILES]);
-      await waitFor(`http://127.0.0.1:${port}/?target=${encodeURIComponent(roster[0]!.host_paths[HOST_NAME]!)}`);
-      return { base: `http://127.0.0.1:${port}`, stop: () => stopped(child) };
+      // The same node flags as the service, the same kind of readiness probe.
+      const nodeFlags = startArgs.filter((a) => a.startsWith('--'));
+      const child = start(process.execPath, [...nodeFlags, 'bench/read-server.mjs', String(port), path.join(ROOT, 'agents/agent-coach.md'), ...FLEET_COACH_FILES]);
+      await waitFor(`http://127.0.0.1:${port}/healthz`);
+      return { base: `http://127.0.0.1:${port}`, cpuMs: () => processCpuMs(child.pid!), stop: () => stopped(child) };
     },
     log: (l) => process.stdout.write(`${l}\n`),
   });
@@ -337,6 +340,7 @@ async function main(): Promise<void> {
       const fp = fleetPrepare[format];
       return [
         [`prepare ${format}, ${fleetPrepare.repos} repos cold, ms (vs fs reads)`, f(fp.cold.service_ms), f(fp.cold.baseline_ms), f(fp.cold.ratio, 2), `<= ${FLEET_PREPARE_TARGETS.coldRatio}`, ok(checks[`fleet_prepare_${format}_cold`])],
+        [`  the same cold pass, server CPU ms (informational)`, f(fp.cold.service_cpu_ms), f(fp.cold.baseline_cpu_ms), f(fp.cold.cpu_ratio, 2), '', ''],
         [`prepare ${format}, ${fleetPrepare.repos} repos warm, req/s (vs fs reads)`, f(fp.warm.service_rps, 0), f(fp.warm.baseline_rps, 0), f(fp.warm.ratio, 2), `>= ${FLEET_PREPARE_TARGETS.warmRatio}`, ok(checks[`fleet_prepare_${format}_warm`])],
       ];
     }),

@@ -143,6 +143,48 @@ describe('RepoView (core)', () => {
   });
 });
 
+describe('RepoView reads and absent directories', () => {
+  it('reads a file whole, and to its end when it is shorter than the cap', () => {
+    const dir = tempDir('kaizen-view-read-');
+    try {
+      writeFiles(dir.dir, { 'a.md': 'x'.repeat(5000), 'b.md': '' });
+      const v = RepoView.open(dir.dir);
+      try {
+        expect(v.read('a.md', 64 * 1024)).toMatchObject({ status: 'ok', bytes: 5000, size: 5000, truncated: false });
+        expect(v.read('b.md', 1024)).toMatchObject({ status: 'ok', text: '', bytes: 0 });
+        expect(v.read('a.md', 4999)).toMatchObject({ status: 'too_large', bytes: 5000, limit: 4999 });
+      } finally {
+        v.close();
+      }
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  it('a directory found absent stays absent for the view, until forget() after it was created', () => {
+    const dir = tempDir('kaizen-view-absent-');
+    try {
+      const v = RepoView.open(dir.dir);
+      try {
+        expect(v.open('.kaizen/schedule.yml', 'file')).toMatchObject({ status: 'missing' });
+        writeFiles(dir.dir, { '.kaizen/schedule.yml': VALID_MANIFEST, '.kaizen/agents/coach/memory.md': 'm\n' });
+        // One consistent look per view: what it found absent, it keeps finding absent.
+        expect(v.open('.kaizen', 'dir')).toMatchObject({ status: 'missing' });
+        expect(v.read('.kaizen/agents/coach/memory.md', 1024)).toMatchObject({ status: 'missing' });
+        v.forget('.kaizen', 'dir');
+        v.forget('.kaizen/schedule.yml', 'file');
+        v.forget('.kaizen/agents/coach/memory.md', 'file');
+        expect(v.read('.kaizen/schedule.yml', 64 * 1024)).toMatchObject({ status: 'ok', text: VALID_MANIFEST });
+        expect(v.read('.kaizen/agents/coach/memory.md', 1024)).toMatchObject({ status: 'ok', text: 'm\n' });
+      } finally {
+        v.close();
+      }
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
+
 describe('hard links', () => {
   it('a regular file with more than one link is refused wherever it is read, and said so', async () => {
     expect(lstatSync(path.join(fleet.dir, 'hard', 'SCOPE.md')).nlink).toBeGreaterThan(1);
