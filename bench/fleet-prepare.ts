@@ -50,7 +50,7 @@ interface Pass {
 interface FormatResult {
   /** Wall time of the pass, and the CPU time each server process spent on it (steadier on a shared machine). */
   cold: { service_ms: number; baseline_ms: number; ratio: number; service_cpu_ms: number; baseline_cpu_ms: number; cpu_ratio: number };
-  warm: { service_rps: number; baseline_rps: number; ratio: number; service_p99_ms: number; baseline_p99_ms: number };
+  warm: { service_rps: number; baseline_rps: number; ratio: number; service_p99_ms: number; baseline_p99_ms: number; service_cpu_ms: number; baseline_cpu_ms: number };
 }
 
 export interface FleetPrepareResult {
@@ -100,6 +100,7 @@ export async function benchFleetPrepare(options: FleetPrepareOptions): Promise<F
     const paths = repos.map((r) => `/v1/prepare/coach?target=${encodeURIComponent(r)}&format=${format}`);
     const cold = { service: [] as Pass[], baseline: [] as Pass[] };
     const coldCpu = { service: [] as number[], baseline: [] as number[] };
+    const warmCpu = { service: [] as number[], baseline: [] as number[] };
     const warm = { service: [] as Pass[], baseline: [] as Pass[] };
     for (let round = 1; round <= options.rounds; round++) {
       options.log(`round ${round}/${options.rounds}: prepare ${format} over ${count} repos, cold then warm x${passes}`);
@@ -109,7 +110,9 @@ export async function benchFleetPrepare(options: FleetPrepareOptions): Promise<F
           const cpuBefore = server.cpuMs();
           cold[side].push(await spread(server.base, paths, options.connections, 1));
           coldCpu[side].push(server.cpuMs() - cpuBefore);
+          const warmBefore = server.cpuMs();
           warm[side].push(await spread(server.base, paths, options.connections, passes));
+          warmCpu[side].push(server.cpuMs() - warmBefore);
         } finally {
           await server.stop();
         }
@@ -133,6 +136,8 @@ export async function benchFleetPrepare(options: FleetPrepareOptions): Promise<F
         ratio: warmRps.service / warmRps.baseline,
         service_p99_ms: median(warm.service.map((p) => p.p99)),
         baseline_p99_ms: median(warm.baseline.map((p) => p.p99)),
+        service_cpu_ms: median(warmCpu.service),
+        baseline_cpu_ms: median(warmCpu.baseline),
       },
     };
   }
