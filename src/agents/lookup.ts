@@ -19,7 +19,9 @@ export function requirePrompt(registry: AgentRegistry, name: string, repoRoot?: 
   if (prompt) return prompt;
   const known = registry.list(repoRoot).map((a) => a.name);
   const hint = didYouMean(name, known);
-  throw new DomainError('unknown_agent', `No agent named '${name}' is packaged with the service${repoRoot ? ' or installed in the repo' : ''}.`, {
+  // A prompt file that is there but unusable is named, so "no such agent" does not hide it.
+  const ignored = repoRoot ? registry.ignoredInstalledPrompt(name, repoRoot) : undefined;
+  throw new DomainError('unknown_agent', `No agent named '${name}' is packaged with the service${repoRoot ? ' or installed in the repo' : ''}${ignored ? ` (${ignored})` : ''}.`, {
     known_agents: known,
     ...(hint ? { hint } : {}),
   });

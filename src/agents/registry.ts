@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Static } from 'typebox';
 import { StringEnum } from '../schema/check.js';
 import { isValidAgentName } from './name.js';
-import { RepoView, inRepo, type InputSpec, type RepoRef } from '../repo/files.js';
+import { RepoView, inRepo, whyUnusable, type InputSpec, type RepoRef } from '../repo/files.js';
 
 /** Where a prompt comes from: packaged with the service, or installed in the repo. */
 export const AgentSourceSchema = StringEnum(['packaged', 'installed']);
@@ -95,6 +95,18 @@ export class AgentRegistry {
 
   knownNames(repo?: RepoRef): Set<string> {
     return new Set(this.list(repo).map((a) => a.name));
+  }
+
+  /**
+   * Why a prompt installed in the repo for `name` was passed over (a link out
+   * of the repo, too large, not a file, hard-linked), or undefined when there
+   * is none or it is used.
+   */
+  ignoredInstalledPrompt(name: string, repo: RepoView): string | undefined {
+    const file = installedPromptInput(name).relative;
+    const installed = repo.open(file, 'file');
+    if (installed.status === 'ok') return installed.stat.size > MAX_PROMPT_BYTES ? `${file} is over the ${MAX_PROMPT_BYTES}-byte limit and was ignored` : undefined;
+    return whyUnusable(installed, file);
   }
 
   /**

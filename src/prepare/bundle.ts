@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { requirePrompt } from '../agents/lookup.js';
-import { MAX_PROMPT_BYTES, installedPromptInput, promptFile, type AgentRegistry } from '../agents/registry.js';
+import { installedPromptInput, promptFile, type AgentRegistry } from '../agents/registry.js';
 import { resolveEntry, upcomingRuns, type ScheduleDefaults } from '../manifest/entries.js';
 import { MANIFEST_INPUTS, type RepoManifests } from '../manifest/repo-manifests.js';
-import type { InputSpec, Opened, RepoFile, RepoView } from '../repo/files.js';
+import { whyUnusable, type InputSpec, type RepoView } from '../repo/files.js';
 import { isDomainError } from '../errors.js';
 import { summarizeExecutionsInSlices, type ComputedSummary } from './execution-summary.js';
 import { checkRun, type RunClaim } from './run.js';
@@ -80,22 +80,6 @@ export const sessionClose = (agent: string): string[] => [
   `Update memory: kaizen-agentic memory show ${agent}`,
 ];
 
-/** Why a present file was not used, for the bundle's warnings; undefined when it was read or is absent. */
-function unusable(file: RepoFile | Opened, what: string): string | undefined {
-  switch (file.status) {
-    case 'outside':
-      return `${what} is a link leading out of the repo and was ignored`;
-    case 'hard_link':
-      return `${what} has more than one hard link (another name may lie outside the repo) and was ignored`;
-    case 'too_large':
-      return `${what} is ${file.bytes} bytes, over the ${file.limit}-byte limit, and was ignored`;
-    case 'not_a_file':
-      return `${what} is not a regular file and was ignored`;
-    default:
-      return undefined;
-  }
-}
-
 /**
  * The metrics, read now; a history to summarise comes back as its text, for
  * the summary to be computed after every file was read (see buildBundle).
@@ -116,13 +100,13 @@ function readMetrics(repo: RepoView, agent: string, warnings: string[]): Pick<Bu
     }
     warnings.push(`${dir}/summary.json is not a JSON object; the summary was computed from executions.jsonl instead`);
   } else {
-    const why = unusable(summaryFile, `${dir}/summary.json`);
+    const why = whyUnusable(summaryFile, `${dir}/summary.json`);
     if (why) warnings.push(why);
   }
 
   const executions = repo.read(inputs.executions.relative, LIMITS.executions);
   if (executions.status === 'ok') return { executions: executions.text };
-  const why = unusable(executions, `${dir}/executions.jsonl`);
+  const why = whyUnusable(executions, `${dir}/executions.jsonl`);
   if (why) warnings.push(why);
   return { metrics_summary: null, metrics_source: null };
 }
@@ -166,17 +150,13 @@ export async function buildBundle(views: BundleViews, agent: string, sources: Bu
   const prompt = requirePrompt(sources.agents, agent, repo, views.packaged);
   const warnings: string[] = [];
   if (prompt.source === 'packaged') {
-    const installed = repo.open(inputs.prompt.relative, 'file');
-    if (installed.status !== 'missing') {
-      const file = inputs.prompt.relative;
-      const why = installed.status === 'ok' ? `${file} is over the ${MAX_PROMPT_BYTES}-byte limit and was ignored` : unusable(installed, file);
-      warnings.push(`${why}; the packaged prompt was used instead`);
-    }
+    const ignored = sources.agents.ignoredInstalledPrompt(agent, repo);
+    if (ignored) warnings.push(`${ignored}; the packaged prompt was used instead`);
   }
 
   const memoryFile = repo.read(inputs.memory.relative, LIMITS.memory);
   const memory = memoryFile.status === 'ok' ? memoryFile.text : null;
-  const memoryWarning = unusable(memoryFile, inputs.memory.relative);
+  const memoryWarning = whyUnusable(memoryFile, inputs.memory.relative);
   if (memoryWarning) warnings.push(memoryWarning);
 
   const metricsRead = readMetrics(repo, agent, warnings);
@@ -190,7 +170,7 @@ export async function buildBundle(views: BundleViews, agent: string, sources: Bu
     const located = repo.open(relative, 'file');
     if (located.status === 'missing') continue;
     if (located.status !== 'ok') {
-      warnings.push(unusable(located, file)!);
+      warnings.push(whyUnusable(located, file)!);
       continue;
     }
     pointers[label] = located.path;

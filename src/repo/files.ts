@@ -430,3 +430,19 @@ export const inRepo = <T>(repo: RepoRef, use: (view: RepoView) => T): T => (type
 export function readRepoFile(repoRoot: string, relative: string, limit: number, truncate = false): RepoFile {
   return withRepoView(repoRoot, (view) => view.read(relative, limit, truncate));
 }
+
+/** Why a present file was not used, for warnings and errors; undefined when it was read or is absent. */
+export function whyUnusable(file: RepoFile | Opened, what: string): string | undefined {
+  switch (file.status) {
+    case 'outside':
+      return `${what} is a link leading out of the repo and was ignored`;
+    case 'hard_link':
+      return `${what} has more than one hard link (another name may lie outside the repo) and was ignored`;
+    case 'too_large':
+      return `${what} is ${file.bytes} bytes, over the ${file.limit}-byte limit, and was ignored`;
+    case 'not_a_file':
+      return `${what} is not a regular file and was ignored`;
+    default:
+      return undefined;
+  }
+}

@@ -221,3 +221,38 @@ describe('symlinked files inside a repo', () => {
     expect(res.json().warnings).toEqual([expect.stringMatching(/memory\.md is not a regular file/)]);
   });
 });
+
+describe('an installed prompt for an agent the service does not package', () => {
+  let own: TempDir;
+  let ownApp: FastifyInstance;
+  beforeAll(async () => {
+    own = tempFleet({
+      big: { 'agents/agent-house-style.md': `# House style\n${'x'.repeat(300 * 1024)}\n` },
+      fine: { 'agents/agent-house-style.md': '# House style\nKeep it short.\n' },
+    });
+    link(path.join(outside.dir, 'secret-prompt.md'), path.join(own.dir, 'linked', 'agents/agent-house-style.md'));
+    ownApp = await testApp({ KAIZEN_REPO_ROOTS: own.dir });
+  });
+  afterAll(async () => {
+    await ownApp.close();
+    own.cleanup();
+  });
+
+  it('is served when usable', async () => {
+    const res = await ownApp.inject(`/v1/prepare/house-style?target=fine&now=${NOW}`);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json<{ prompt_source: string }>().prompt_source).toBe('installed');
+  });
+
+  it.each([
+    ['big', /agent-house-style\.md is over the 262144-byte limit/],
+    ['linked', /agent-house-style\.md is a link leading out of the repo/],
+  ])('is named in the 404 when unusable (%s), so "no such agent" does not hide the file', async (repo, why) => {
+    const res = await ownApp.inject(`/v1/prepare/house-style?target=${repo}&now=${NOW}`);
+    expect(res.statusCode).toBe(404);
+    const doc = res.json<{ code: string; detail: string }>();
+    expect(doc.code).toBe('unknown_agent');
+    expect(doc.detail).toMatch(why);
+    expect(res.body).not.toContain(MARKERS.prompt);
+  });
+});
