@@ -1,11 +1,20 @@
 /**
  * Bench phase: prepare req/s with event emission on (a real nats-server with
  * JetStream on loopback) against off, two copies of the built service in the
- * same run, interleaved rounds. Knobs: BENCH_EVENTS_ROUNDS,
- * BENCH_EVENTS_DURATION_S (default: the run's rounds and duration).
+ * same run, the same cached prepare URL, interleaved rounds. Besides req/s it
+ * reports CPU time per request of each service and of nats-server (from
+ * /proc/<pid>/stat, which a shared machine disturbs far less than req/s), and
+ * checks that the stream holds exactly one message per event the service
+ * answered with 200. Knobs: BENCH_EVENTS_ROUNDS, BENCH_EVENTS_DURATION_S
+ * (default: the run's rounds and duration).
  */
 import type { ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { request } from 'undici';
+import { STREAM_NAME } from '../src/events/types.js';
 import { startNatsServer } from '../tests/helpers/nats-server.js';
 import { median } from './support.js';
 
@@ -42,16 +51,38 @@ export interface EventsBenchResult {
   on_p99_ms: number;
   off_p99_ms: number;
   errors: number;
+  /** CPU time (user + system) per prepare answered, medians over the rounds, µs. */
+  cpu_us_per_request: { off: number; on: number; nats_server: number };
+  /** `on - off`: what one event costs the service's process. */
+  service_cpu_us_per_event: number;
   /** What the emitting service's /metrics said after the phase. */
   events: { published: number; failed: number; dropped: number; outbox_depth: number };
+  /** The stream after the phase: one message per 200 prepare of the emitting service (no run ids, so no dedupe). */
+  stream: { messages: number; prepares_answered: number; complete: boolean };
 }
 
+const TICKS_PER_S = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
-async function metric(base: string, name: string): Promise<number> {
+/** User + system CPU time of a process so far, µs (fields 14 and 15 of /proc/<pid>/stat). */
+function cpuUs(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) / TICKS_PER_S) * 1e6;
+}
+
+async function metricsText(base: string): Promise<string> {
   const res = await request(`${base}/metrics`, { reset: true });
-  const line = (await res.body.text()).split('\n').find((l) => l.startsWith(`${name} `));
-  return Number(line?.split(' ')[1] ?? NaN);
+  return res.body.text();
 }
+
+/** Sum of a series over its labels (a counter without labels is its one line). */
+async function metric(base: string, name: string): Promise<number> {
+  const lines = (await metricsText(base)).split('\n').filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return lines.length === 0 ? NaN : lines.reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+}
+
+const PREPARED = 'kaizen_bundles_prepared_total';
 
 export async function benchEvents(deps: EventsBenchDeps): Promise<EventsBenchResult> {
   const env = process.env;
@@ -60,33 +91,52 @@ export async function benchEvents(deps: EventsBenchDeps): Promise<EventsBenchRes
   const nats = await startNatsServer();
   try {
     const bases: Record<'on' | 'off', string> = { on: '', off: '' };
-    const services: ChildProcess[] = [];
+    const services: Record<'on' | 'off', ChildProcess | undefined> = { on: undefined, off: undefined };
     for (const mode of ['off', 'on'] as const) {
       const port = await deps.freePort();
-      services.push(deps.start(process.execPath, deps.startArgs, { ...deps.env, PORT: String(port), ...(mode === 'on' ? { KAIZEN_NATS_URL: nats.url } : {}) }));
+      services[mode] = deps.start(process.execPath, deps.startArgs, { ...deps.env, PORT: String(port), ...(mode === 'on' ? { KAIZEN_NATS_URL: nats.url } : {}) });
       bases[mode] = `http://127.0.0.1:${port}`;
       await deps.waitFor(`${bases[mode]}/healthz`);
     }
     const url = (mode: 'on' | 'off') => `${bases[mode]}/v1/prepare/coach?target=${encodeURIComponent(deps.repo)}&format=json`;
+    // Let the outbox catch up (hang guard 30 s), so the CPU it spends is counted in the round that caused it.
+    const drained = async () => {
+      for (let i = 0; i < 300 && (await metric(bases.on, 'kaizen_events_outbox_depth')) > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    };
     process.stdout.write('events: warming up\n');
     for (const mode of ['off', 'on'] as const) deps.autocannon(url(mode), {}, Math.min(2, durationS));
+    await drained();
     const loads: Record<'on' | 'off', Load[]> = { on: [], off: [] };
+    const cpu: Record<'on' | 'off' | 'nats', number[]> = { on: [], off: [], nats: [] };
     for (let round = 1; round <= rounds; round++) {
       process.stdout.write(`events round ${round}/${rounds}: prepare json, emission off / on\n`);
-      for (const mode of ['off', 'on'] as const) loads[mode].push(deps.autocannon(url(mode), {}, durationS));
+      for (const mode of ['off', 'on'] as const) {
+        const pid = services[mode]!.pid;
+        const [cpu0, nats0, n0] = [cpuUs(pid), cpuUs(nats.pid()), await metric(bases[mode], PREPARED)];
+        loads[mode].push(deps.autocannon(url(mode), {}, durationS));
+        if (mode === 'on') await drained();
+        const [cpu1, nats1, n1] = [cpuUs(pid), cpuUs(nats.pid()), await metric(bases[mode], PREPARED)];
+        cpu[mode].push((cpu1 - cpu0) / (n1 - n0));
+        if (mode === 'on') cpu.nats.push((nats1 - nats0) / (n1 - n0));
+      }
     }
-    // Let the outbox catch up before reading its counters (hang guard 30 s).
-    for (let i = 0; i < 300 && (await metric(bases.on, 'kaizen_events_outbox_depth')) > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    await drained();
     const events = {
       published: await metric(bases.on, 'kaizen_events_published_total'),
       failed: await metric(bases.on, 'kaizen_events_failed_total'),
       dropped: await metric(bases.on, 'kaizen_events_dropped_total'),
       outbox_depth: await metric(bases.on, 'kaizen_events_outbox_depth'),
     };
-    for (const service of services) service.kill('SIGTERM');
-    await Promise.all(services.map((s) => (s.exitCode === null ? new Promise((r) => s.once('exit', r)) : undefined)));
+    const preparesAnswered = await metric(bases.on, PREPARED);
+    const nc = await connect({ servers: nats.url });
+    const messages = (await (await jetstreamManager(nc)).streams.info(STREAM_NAME)).state.messages;
+    await nc.close();
+    const running = Object.values(services).filter((s): s is ChildProcess => s !== undefined);
+    for (const service of running) service.kill('SIGTERM');
+    await Promise.all(running.map((s) => (s.exitCode === null ? new Promise((r) => s.once('exit', r)) : undefined)));
     const rps = (mode: 'on' | 'off') => median(loads[mode].map((l) => l.rps));
     const p99 = (mode: 'on' | 'off') => median(loads[mode].map((l) => l.p99));
+    const cpuPerRequest = { off: median(cpu.off), on: median(cpu.on), nats_server: median(cpu.nats) };
     return {
       rounds,
       duration_s: durationS,
@@ -96,7 +146,10 @@ export async function benchEvents(deps: EventsBenchDeps): Promise<EventsBenchRes
       on_p99_ms: p99('on'),
       off_p99_ms: p99('off'),
       errors: [...loads.on, ...loads.off].reduce((n, l) => n + l.errors + l.non2xx, 0),
+      cpu_us_per_request: cpuPerRequest,
+      service_cpu_us_per_event: cpuPerRequest.on - cpuPerRequest.off,
       events,
+      stream: { messages, prepares_answered: preparesAnswered, complete: messages === preparesAnswered && events.published === messages },
     };
   } finally {
     await nats.cleanup();

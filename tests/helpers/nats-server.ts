@@ -14,6 +14,8 @@ export interface NatsServer {
   url: string;
   port: number;
   storeDir: string;
+  /** The running server's process id (the bench reads its CPU time), undefined while stopped. */
+  pid(): number | undefined;
   /** Starts it (again) on the same port and store; resolves once it accepts clients. */
   start(): Promise<void>;
   /** Stops it and waits for the process to exit. */
@@ -71,6 +73,7 @@ export async function createNatsServer(): Promise<NatsServer> {
     url: `nats://127.0.0.1:${port}`,
     port,
     storeDir,
+    pid: () => child?.pid,
     async start() {
       output = '';
       child = spawn(BINARY, ['-js', '-sd', storeDir, '-a', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
