@@ -58,7 +58,7 @@ export interface EventsBenchResult {
   /** What the emitting service's /metrics said after the phase. */
   events: { published: number; failed: number; dropped: number; outbox_depth: number };
   /** The stream after the phase: one message per 200 prepare of the emitting service (no run ids, so no dedupe). */
-  stream: { messages: number; prepares_answered: number; complete: boolean };
+  stream: { messages: number; bytes_per_message: number; prepares_answered: number; complete: boolean };
 }
 
 const TICKS_PER_S = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
@@ -129,7 +129,7 @@ export async function benchEvents(deps: EventsBenchDeps): Promise<EventsBenchRes
     };
     const preparesAnswered = await metric(bases.on, PREPARED);
     const nc = await connect({ servers: nats.url });
-    const messages = (await (await jetstreamManager(nc)).streams.info(STREAM_NAME)).state.messages;
+    const { messages, bytes } = (await (await jetstreamManager(nc)).streams.info(STREAM_NAME)).state;
     await nc.close();
     const running = Object.values(services).filter((s): s is ChildProcess => s !== undefined);
     for (const service of running) service.kill('SIGTERM');
@@ -149,7 +149,7 @@ export async function benchEvents(deps: EventsBenchDeps): Promise<EventsBenchRes
       cpu_us_per_request: cpuPerRequest,
       service_cpu_us_per_event: cpuPerRequest.on - cpuPerRequest.off,
       events,
-      stream: { messages, prepares_answered: preparesAnswered, complete: messages === preparesAnswered && events.published === messages },
+      stream: { messages, bytes_per_message: Math.round(bytes / messages), prepares_answered: preparesAnswered, complete: messages === preparesAnswered && events.published === messages },
     };
   } finally {
     await nats.cleanup();

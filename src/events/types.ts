@@ -1,4 +1,4 @@
-import type { PreparedEvent } from '../prepare/event.js';
+import type { SerialisedEvent } from '../prepare/event.js';
 
 /** The JetStream stream the fleet's schedule events live in (created when missing). */
 export const STREAM_NAME = 'KAIZEN_SCHEDULE';
@@ -15,8 +15,8 @@ export const PUBLISH_TIMEOUT_MS = 2_000;
 /** On shutdown, how long the outbox gets to empty (inside the process's shutdown grace). */
 export const FLUSH_DEADLINE_MS = 5_000;
 
-/** What goes on the bus: the SPEC 5 payload; its `run_id` (when the prepare named a run) is the dedupe key. */
-export type OutgoingEvent = PreparedEvent;
+/** What goes on the bus: the SPEC 5 payload as JSON (serialised once per cached bundle); its run id, when the prepare named a run, is the dedupe key. */
+export type OutgoingEvent = SerialisedEvent;
 
 /** The slice of a pino logger the events module uses (the core never imports Fastify). */
 export interface EventLog {

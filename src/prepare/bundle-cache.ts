@@ -4,7 +4,7 @@ import type { RepoView } from '../repo/files.js';
 import type { RepoRoots } from '../repo/roots.js';
 import { TurnBatch } from './turn-batch.js';
 import { buildBundle, bundleFingerprint, type BundleSources, type BundleViews } from './bundle.js';
-import { buildPreparedEvent, reissueEvent, type BundleFormat, type PreparedEvent } from './event.js';
+import { EventTemplate, buildPreparedEvent, type BundleFormat, type SerialisedEvent } from './event.js';
 import { renderMarkdown } from './markdown.js';
 import type { RunClaim } from './run.js';
 
@@ -18,8 +18,8 @@ export interface RenderedBundle {
   etag: string;
   /** Epoch ms after which the body is stale even if no file changed (date or next run moved). */
   validUntil: number;
-  /** The event announcing this body, when events are emitted (its occurred_at is the render's, its repo the directory name). */
-  event?: PreparedEvent;
+  /** The event announcing this body, serialised, when events are emitted (its occurred_at is the render's, its repo the directory name). */
+  event?: EventTemplate;
 }
 
 /** hit: served from the cache; miss: rendered (and kept unless a file was racy); bypass: never cacheable (explicit `now`, include=event). */
@@ -28,8 +28,8 @@ export type CacheOutcome = 'hit' | 'miss' | 'bypass';
 export interface Prepared {
   bundle: RenderedBundle;
   cache: CacheOutcome;
-  /** The kaizen.schedule.prepared event for this answer (events emitted, or include=event), occurring now. */
-  event?: PreparedEvent;
+  /** The kaizen.schedule.prepared event for this answer, ready for the bus (events emitted), occurring now. */
+  event?: SerialisedEvent;
 }
 
 export interface EventOptions {
@@ -141,8 +141,7 @@ export class PreparedBundles {
    */
   private answer(rendered: RenderedBundle, cache: CacheOutcome, options: RenderOptions, started: number): Prepared {
     if (!rendered.event) return { bundle: rendered, cache };
-    const event = cache === 'hit' ? reissueEvent(rendered.event, new Date(started)) : rendered.event;
-    return { bundle: rendered, cache, event: options.repo !== undefined && event.repo !== options.repo ? { ...event, repo: options.repo } : event };
+    return { bundle: rendered, cache, event: rendered.event.serialise(cache === 'hit' ? started : undefined, options.repo) };
   }
 
   private async build(views: BundleViews, agent: string, options: RenderOptions, started: number, key: string, signature: string | undefined): Promise<RenderedBundle> {
@@ -175,7 +174,7 @@ export class PreparedBundles {
       body,
       etag: etagOf(body),
       validUntil: Math.min(nextUtcMidnight(now.getTime()), nextRun),
-      ...(event ? { event } : {}),
+      ...(event && this.events.emit ? { event: new EventTemplate(event) } : {}),
     };
     this.cache.set(key, signature, rendered);
     return rendered;

@@ -16,6 +16,7 @@ import { deleteStream, storedEvents, streamConfig, waitForEvents } from '../help
 import { startEventEmission, type EventEmission } from '../../src/events/emission.js';
 import { DUPLICATE_WINDOW_MS } from '../../src/events/types.js';
 import type { OutgoingEvent } from '../../src/events/types.js';
+import { EventTemplate } from '../../src/prepare/event.js';
 import { ServiceMetrics } from '../../src/observability/service-metrics.js';
 import { ROOT } from '../helpers/paths.js';
 
@@ -212,20 +213,21 @@ describe('deduplication by run id', () => {
     emission = undefined;
   });
 
-  const event = (runId: string | undefined, i: number): OutgoingEvent => ({
-    event: 'kaizen.schedule.prepared',
-    version: '1',
-    occurred_at: occurred(i),
-    repo: 'alpha',
-    root: '/srv/alpha',
-    agent: 'coach',
-    cadence: 'weekly',
-    prepare_command: 'kaizen-agentic schedule prepare coach --target /srv/alpha',
-    bundle: { format: 'json', agent_prompt_found: true, has_memory: false, has_metrics: false, pointers: [], bytes: 10 },
-    session_close: [],
-    host: HOST,
-    ...(runId ? { run_id: runId } : {}),
-  });
+  const event = (runId: string | undefined, i: number): OutgoingEvent =>
+    new EventTemplate({
+      event: 'kaizen.schedule.prepared',
+      version: '1',
+      occurred_at: occurred(i),
+      repo: 'alpha',
+      root: '/srv/alpha',
+      agent: 'coach',
+      cadence: 'weekly',
+      prepare_command: 'kaizen-agentic schedule prepare coach --target /srv/alpha',
+      bundle: { format: 'json', agent_prompt_found: true, has_memory: false, has_metrics: false, pointers: [], bytes: 10 },
+      session_close: [],
+      host: HOST,
+      ...(runId ? { run_id: runId } : {}),
+    }).serialise();
 
   it('two events of one run store one message, with Nats-Msg-Id = run_id', async () => {
     const server = await nats();

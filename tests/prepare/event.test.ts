@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Bundle } from '../../src/prepare/bundle.js';
-import { buildPreparedEvent, type EventContext } from '../../src/prepare/event.js';
+import { EventTemplate, buildPreparedEvent, type EventContext } from '../../src/prepare/event.js';
 import { renderPrepareCommand as prepareCommand } from '../../src/runs/prepare-command.js';
 
 /** SPEC section 5, in its order. */
@@ -164,6 +164,32 @@ describe('buildPreparedEvent', () => {
     expect(eventText).not.toContain('"memory"');
     expect(eventText).not.toContain('"metrics_summary"');
     expect(eventText).not.toContain('"pointer_contents"');
+  });
+});
+
+describe('EventTemplate', () => {
+  const withRun: Bundle = { ...full, run: { run_id: '27f93d6e-ea89-5151-8184-9c198da45d8b', scheduled_for: '2026-03-09T09:00:00+01:00' } };
+
+  it('serialises the event exactly as JSON.stringify does, with the run id beside it for Nats-Msg-Id', () => {
+    for (const bundle of [full, bare, withRun]) {
+      const event = buildPreparedEvent(bundle, ctx({ host: 'runner-07' }));
+      const serialised = new EventTemplate(event).serialise();
+      expect(serialised.json).toBe(JSON.stringify(event));
+      expect(serialised.runId).toBe(event.run_id);
+    }
+    expect(new EventTemplate(buildPreparedEvent(full, ctx())).serialise()).not.toHaveProperty('runId');
+  });
+
+  it('announces a cached event again at another instant and under the slug of the call, the rest unchanged', () => {
+    const event = buildPreparedEvent(withRun, ctx());
+    const template = new EventTemplate(event);
+    const later = Date.parse('2026-03-05T11:12:13.999Z');
+    const odd = 'acme/"quoted" \\ slug ü';
+    expect(JSON.parse(template.serialise(later, odd).json)).toEqual({ ...event, occurred_at: '2026-03-05T11:12:13Z', repo: odd });
+    // instants in other seconds, and back: each call gets its own second
+    expect(JSON.parse(template.serialise(later + 1_000).json).occurred_at).toBe('2026-03-05T11:12:14Z');
+    expect(JSON.parse(template.serialise(later - 999).json).occurred_at).toBe('2026-03-05T11:12:13Z');
+    expect(JSON.parse(template.serialise(undefined, 'acme/x').json)).toEqual({ ...event, repo: 'acme/x' });
   });
 });
 

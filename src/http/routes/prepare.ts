@@ -3,7 +3,7 @@ import { Type, type TSchema } from 'typebox';
 import { assertAgentName } from '../../agents/lookup.js';
 import type { EventEmission } from '../../events/emission.js';
 import { BundleSchema } from '../../prepare/bundle-schema.js';
-import type { BundleFormat, PreparedEvent } from '../../prepare/event.js';
+import type { BundleFormat, SerialisedEvent } from '../../prepare/event.js';
 import { PreparedBundles, type Include } from '../../prepare/bundle-cache.js';
 import { parseRunClaim } from '../../prepare/run.js';
 import { PRINTABLE } from '../../discover/roster.js';
@@ -54,14 +54,20 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
   });
 }
 
+const PREPARED_EVENT = 'kaizenPreparedEvent';
+interface EventCarrier {
+  [PREPARED_EVENT]?: SerialisedEvent | null;
+}
+
 export const prepareRoutes: FastifyPluginAsyncTypebox<{ services: Services; events?: EventEmission }> = async (app, { services, events }) => {
   const { roots, agents, defaults, manifests, config } = services;
   const bundles = new PreparedBundles(roots, { agents, defaults, manifests }, { prepareCommandTemplate: config.prepareCommand, host: config.hostName, emit: events !== undefined });
   // The event of a 200 answer, handed to the outbox once the response is sent (it never delays the answer).
-  const pending = new WeakMap<object, PreparedEvent>();
+  // It rides on the request (a decorated field, not a WeakMap: weak keys cost the GC for every request).
+  if (events) app.decorateRequest(PREPARED_EVENT, null);
   const emitAfterResponse = events
     ? (request: object, reply: { statusCode: number }, done: () => void) => {
-        const event = pending.get(request);
+        const event = (request as EventCarrier)[PREPARED_EVENT];
         if (event && reply.statusCode === 200) events.emit(event);
         done();
       }
@@ -127,7 +133,7 @@ export const prepareRoutes: FastifyPluginAsyncTypebox<{ services: Services; even
       ...(repo !== undefined ? { repo } : {}),
     });
     const { body, etag } = bundle;
-    if (events && event) pending.set(request, event);
+    if (events && event) (request as unknown as EventCarrier)[PREPARED_EVENT] = event;
 
     services.metrics.bundlePrepared(format, cache);
     reply.header('etag', etag).header('vary', 'Accept').header('cache-control', 'no-cache');
