@@ -249,6 +249,20 @@ describe('deduplication by run id', () => {
     ]);
     expect(stored[0]!.data.run_id).toBe(runA);
   });
+
+  it('publishes a burst larger than one window completely and in order', async () => {
+    const server = await nats();
+    const metrics = new ServiceMetrics({ processMetrics: false });
+    const config = testConfig({ KAIZEN_NATS_URL: server.url });
+    emission = await startEventEmission(config.nats!, { clientName: 'test', log: { info() {}, warn() {} }, observer: (depth) => metrics.eventCounters(depth) });
+    const count = 2_500; // more than two windows of the outbox
+    const runId = (i: number) => `00000000-0000-5000-8000-${String(i).padStart(12, '0')}`;
+    for (let i = 0; i < count; i++) emission.emit(event(runId(i), i));
+    expect(await emission.close(10_000)).toEqual({ unsent: 0 });
+    const stored = await storedEvents(server.url);
+    expect(stored.map((e) => e.msgId)).toEqual(Array.from({ length: count }, (_, i) => runId(i)));
+    expect(stored.at(-1)!.data.occurred_at).toBe(occurred(count - 1));
+  });
 });
 
 describe('the outbox', () => {
