@@ -5,8 +5,11 @@
  * reports CPU time per request of each service and of nats-server (from
  * /proc/<pid>/stat, which a shared machine disturbs far less than req/s), and
  * checks that the stream holds exactly one message per event the service
- * answered with 200. Knobs: BENCH_EVENTS_ROUNDS, BENCH_EVENTS_DURATION_S
- * (default: the run's rounds and duration).
+ * answered with 200. Last, the emission path alone in this process (no
+ * HTTP, so no batching or scheduling differences between two services blur
+ * it): BENCH_EVENTS_ISOLATED events (20,000) at 10,000/s, CPU µs per event of
+ * the client and of nats-server. Knobs: BENCH_EVENTS_ROUNDS,
+ * BENCH_EVENTS_DURATION_S (default: the run's rounds and duration).
  */
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
@@ -14,7 +17,9 @@ import { readFileSync } from 'node:fs';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { request } from 'undici';
+import { startEventEmission } from '../src/events/emission.js';
 import { STREAM_NAME } from '../src/events/types.js';
+import { EventTemplate, type PreparedEvent } from '../src/prepare/event.js';
 import { startNatsServer } from '../tests/helpers/nats-server.js';
 import { median } from './support.js';
 
@@ -55,6 +60,8 @@ export interface EventsBenchResult {
   cpu_us_per_request: { off: number; on: number; nats_server: number };
   /** `on - off`: what one event costs the service's process. */
   service_cpu_us_per_event: number;
+  /** The emission path alone (src/events with a real nats-server, no HTTP), CPU µs per event. */
+  isolated: { events: number; client_us_per_event: number; nats_server_us_per_event: number };
   /** What the emitting service's /metrics said after the phase. */
   events: { published: number; failed: number; dropped: number; outbox_depth: number };
   /** The stream after the phase: one message per 200 prepare of the emitting service (no run ids, so no dedupe). */
@@ -83,6 +90,57 @@ async function metric(base: string, name: string): Promise<number> {
 }
 
 const PREPARED = 'kaizen_bundles_prepared_total';
+
+/** A payload the size of the bench bundle's event (about 650 bytes). */
+const SAMPLE_EVENT: PreparedEvent = {
+  event: 'kaizen.schedule.prepared',
+  version: '1',
+  occurred_at: '2026-01-05T08:00:00Z',
+  repo: 'prepare-target',
+  root: '/tmp/kaizen-bench-XXXXXX/prepare/prepare-target',
+  agent: 'coach',
+  cadence: 'weekly',
+  prepare_command: 'kaizen-agentic schedule prepare coach --target /tmp/kaizen-bench-XXXXXX/prepare/prepare-target',
+  bundle: { format: 'json', agent_prompt_found: true, has_memory: true, has_metrics: true, pointers: ['scope', 'todo'], bytes: 8_500 },
+  session_close: ['kaizen-agentic metrics record coach --target /tmp/kaizen-bench-XXXXXX/prepare/prepare-target', 'git add .kaizen && git commit'],
+  host: 'bench-host',
+};
+
+/** Emits `count` events at `perSecond` (one tick a millisecond) and waits until all are acknowledged; CPU of the emitting loop minus the same loop emitting nothing. */
+async function isolatedEmission(natsUrl: string, natsPid: () => number | undefined, count: number, perSecond = 10_000) {
+  let published = 0;
+  const emission = await startEventEmission(
+    { servers: [natsUrl], outboxSize: count },
+    { clientName: 'bench', log: { info() {}, warn() {} }, observer: () => ({ published: (n) => (published += n), failed() {}, dropped() {} }) },
+  );
+  const template = new EventTemplate(SAMPLE_EVENT);
+  const paced = async (emit: boolean) => {
+    const before = published;
+    const [cpu0, nats0] = [process.cpuUsage(), cpuUs(natsPid())];
+    let sent = 0;
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        for (let i = 0; i < perSecond / 1000 && sent < count; i++, sent++) {
+          const event = template.serialise(Date.now());
+          if (emit) emission.emit(event);
+        }
+        if (sent >= count) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 1);
+    });
+    // Hang guard 30 s.
+    for (let i = 0; emit && i < 3_000 && published - before < count; i++) await new Promise((r) => setTimeout(r, 10));
+    const cpu = process.cpuUsage(cpu0);
+    return { us: (cpu.user + cpu.system) / count, natsUs: (cpuUs(natsPid()) - nats0) / count };
+  };
+  await paced(true); // warm-up
+  const idle = await paced(false);
+  const busy = await paced(true);
+  await emission.close(5_000);
+  return { events: count, client_us_per_event: busy.us - idle.us, nats_server_us_per_event: busy.natsUs };
+}
 
 export async function benchEvents(deps: EventsBenchDeps): Promise<EventsBenchResult> {
   const env = process.env;
@@ -131,6 +189,8 @@ export async function benchEvents(deps: EventsBenchDeps): Promise<EventsBenchRes
     const nc = await connect({ servers: nats.url });
     const { messages, bytes } = (await (await jetstreamManager(nc)).streams.info(STREAM_NAME)).state;
     await nc.close();
+    process.stdout.write('events: the emission path alone\n');
+    const isolated = await isolatedEmission(nats.url, () => nats.pid(), Number(env.BENCH_EVENTS_ISOLATED ?? 20_000));
     const running = Object.values(services).filter((s): s is ChildProcess => s !== undefined);
     for (const service of running) service.kill('SIGTERM');
     await Promise.all(running.map((s) => (s.exitCode === null ? new Promise((r) => s.once('exit', r)) : undefined)));
@@ -148,6 +208,7 @@ export async function benchEvents(deps: EventsBenchDeps): Promise<EventsBenchRes
       errors: [...loads.on, ...loads.off].reduce((n, l) => n + l.errors + l.non2xx, 0),
       cpu_us_per_request: cpuPerRequest,
       service_cpu_us_per_event: cpuPerRequest.on - cpuPerRequest.off,
+      isolated,
       events,
       stream: { messages, bytes_per_message: Math.round(bytes / messages), prepares_answered: preparesAnswered, complete: messages === preparesAnswered && events.published === messages },
     };
