@@ -252,7 +252,7 @@ describe('deduplication by run id', () => {
 
   it('publishes a burst larger than one window completely and in order', async () => {
     const server = await nats();
-    const metrics = new ServiceMetrics({ processMetrics: false });
+    const metrics = new ServiceMetrics();
     const config = testConfig({ KAIZEN_NATS_URL: server.url });
     emission = await startEventEmission(config.nats!, { clientName: 'test', log: { info() {}, warn() {} }, observer: (depth) => metrics.eventCounters(depth) });
     const count = 2_500; // more than two windows of the outbox
