@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { isIP } from 'node:net';
 import { DockerfileParser } from 'dockerfile-ast';
 import { validate as lintDockerfile } from 'dockerfile-utils';
 import Ajv2019 from 'ajv/dist/2019.js';
@@ -20,6 +21,25 @@ const compose = parse(readFileSync('docker-compose.yml', 'utf8')) as {
   services: Record<string, Record<string, unknown> & { environment: Record<string, string>; volumes: string[]; healthcheck: { test: string[] } }>;
 };
 
+/**
+ * The formats the Compose Spec schema names, as Compose itself checks them
+ * (compose-go: Go durations, Docker port specs, CIDR subnets). Registering them
+ * makes the schema check them instead of Ajv ignoring them with a warning.
+ * `ports` also applies to bare numbers in the schema; Ajv formats are per type,
+ * and a number there is already a whole port.
+ */
+const PORT_SPEC = /^(?:(?:\[[0-9A-Fa-f:.]+\]|\d{1,3}(?:\.\d{1,3}){3}):)?(?:\d*(?:-\d+)?:)?\d+(?:-\d+)?(?:\/(?:tcp|udp|sctp))?$/;
+const COMPOSE_FORMATS = {
+  duration: /^[-+]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$|^0$/,
+  ports: PORT_SPEC,
+  expose: PORT_SPEC,
+  subnet_ip_address: (value: string): boolean => {
+    const [address = '', prefix, ...rest] = value.split('/');
+    const family = isIP(address);
+    return family !== 0 && rest.length === 0 && prefix !== undefined && /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+  },
+};
+
 let compiled: ReturnType<InstanceType<typeof Ajv2019.default>['compile']> | undefined;
 function composeValidator() {
   if (compiled) return compiled;
@@ -29,7 +49,7 @@ function composeValidator() {
   const schema = JSON.parse(readFileSync(schemaPath, 'utf8'), (key, value: unknown) =>
     (key === 'id' || key === '$schema') && typeof value === 'string' ? undefined : value,
   ) as Record<string, unknown>;
-  const ajv = new Ajv2019.default({ strict: false, allErrors: true });
+  const ajv = new Ajv2019.default({ strict: false, allErrors: true, formats: COMPOSE_FORMATS });
   return (compiled = ajv.compile(schema));
 }
 
@@ -46,6 +66,22 @@ describe('docker-compose.yml', () => {
   it('the schema check is real: it rejects an unknown service key', () => {
     const check = composeValidator();
     expect(check({ services: { x: { image: 'a', bogus_key: 1 } } })).toBe(false);
+  });
+
+  it('the schema checks Compose formats: durations, port specs and subnets', () => {
+    const check = composeValidator();
+    const ok = (svc: Record<string, unknown>, extra: Record<string, unknown> = {}) => check({ services: { x: { image: 'a', ...svc } }, ...extra });
+    expect(ok({ healthcheck: { interval: '1m30s', timeout: '500ms' }, stop_grace_period: '10s' })).toBe(true);
+    expect(ok({ healthcheck: { interval: '30 seconds' } })).toBe(false);
+    expect(ok({ stop_grace_period: '10' })).toBe(false);
+    expect(ok({ ports: ['127.0.0.1:3000:3000', '8080:80/udp', '9000-9001:9000-9001', 3000], expose: ['3000', '4000-4010/tcp'] })).toBe(true);
+    expect(ok({ ports: ['not-a-port'] })).toBe(false);
+    expect(ok({ expose: ['30 00'] })).toBe(false);
+    const net = (subnet: string) => check({ services: {}, networks: { n: { ipam: { config: [{ subnet }] } } } });
+    expect(net('172.28.0.0/16')).toBe(true);
+    expect(net('fd00::/64')).toBe(true);
+    expect(net('172.28.0.0')).toBe(false);
+    expect(net('172.28.0.0/33')).toBe(false);
   });
 
   it('mounts the repo roots read-only and runs with a read-only root filesystem', () => {
