@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/config.js';
 import { VALID_MANIFEST, tempFleet, testApp } from '../../helpers/fleet.js';
 import { startStateHub } from '../../helpers/state-hub.js';
 
@@ -29,12 +30,21 @@ describe('rate limit (KAIZEN_RATE_LIMIT_PER_MINUTE)', () => {
     }
   });
 
-  it('is off by default', async () => {
+  it('is off by default: no limit in the effective config, and no limiter on /v1 routes', async () => {
+    expect(loadConfig({}).rateLimitPerMinute).toBe(0);
     const f = fleet();
     const app = await testApp({ KAIZEN_REPO_ROOTS: f.dir });
+    const limited = await testApp({ KAIZEN_REPO_ROOTS: f.dir, KAIZEN_RATE_LIMIT_PER_MINUTE: '1000' });
     try {
-      for (let i = 0; i < 30; i++) expect((await app.inject('/v1/agents')).statusCode).toBe(200);
+      // A configured limiter announces itself on every /v1 answer, however high the limit;
+      // the default app must not, so no request count could ever be limited.
+      expect((await limited.inject('/v1/agents')).headers['x-ratelimit-limit']).toBe('1000');
+      const res = await app.inject('/v1/agents');
+      expect(res.statusCode).toBe(200);
+      expect(res.headers).not.toHaveProperty('x-ratelimit-limit');
+      expect(res.headers).not.toHaveProperty('x-ratelimit-remaining');
     } finally {
+      await limited.close();
       await app.close();
       f.cleanup();
     }
