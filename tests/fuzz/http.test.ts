@@ -25,7 +25,7 @@ const log = new FuzzLog('http');
 /** In every file outside the roots; it must never show up in a response. */
 const MARKER = 'zq7f3c9aleak';
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-/** No single request may take longer than this. */
+/** Hang guard, not a performance figure: a case this slow is a spin (speed is measured in `npm run bench`). */
 const CASE_BUDGET_MS = 3000;
 const PACKAGE_ROOT = ROOT;
 const INSTALL_PATHS = [path.join(PACKAGE_ROOT, 'src'), path.join(PACKAGE_ROOT, 'node_modules'), 'node_modules'];
@@ -218,7 +218,7 @@ async function send(sent: Sent): Promise<LightMyRequestResponse> {
   const ms = performance.now() - started;
   const where = `${sent.method} ${sent.url} headers=${JSON.stringify(sent.headers)}${sent.payload !== undefined ? ` payload=${JSON.stringify(sent.payload.slice(0, 300))}` : ''}\n-> ${res.statusCode} ${res.body.slice(0, 600)}`;
 
-  expect(ms, `took ${Math.round(ms)} ms: ${where}`).toBeLessThan(CASE_BUDGET_MS);
+  expect(ms, `hang guard: took ${Math.round(ms)} ms: ${where}`).toBeLessThan(CASE_BUDGET_MS);
   expect(res.statusCode, where).toBeLessThan(500);
 
   const id = res.headers['x-request-id'];

@@ -26,7 +26,7 @@ afterAll(() => log.print());
 const KNOWN = new Set(['coach', 'optimization', 'tdd-workflow', 'code-review', 'sys-medic', 'releaseManager']);
 const WARNING_CODES = new Set<string>(['unknown_key', 'cron_cadence_mismatch']);
 const CODES = new Set<string>(DIAGNOSTIC_CODES);
-/** No single validation may take longer than this (generous: CI machines are slow). */
+/** Hang guard, not a performance figure: a case this slow is a spin (speed is measured in `npm run bench`). */
 const CASE_BUDGET_MS = 3000;
 
 // ---------------------------------------------------------------------------
@@ -92,7 +92,7 @@ function validateChecked(text: string, knownAgents: ReadonlySet<string> = KNOWN,
   const started = performance.now();
   const first = validateManifest(text, { knownAgents });
   const elapsed = performance.now() - started;
-  expect(elapsed, `validation took ${Math.round(elapsed)} ms`).toBeLessThan(CASE_BUDGET_MS);
+  expect(elapsed, `hang guard: validation took ${Math.round(elapsed)} ms`).toBeLessThan(CASE_BUDGET_MS);
   checkResult(text, first, knownAgents);
   log.note(first.valid ? 'valid' : first.errors[0]!.code);
   // JSON.stringify also proves the report is serialisable (no BigInt, no cycle).

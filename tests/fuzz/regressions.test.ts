@@ -14,6 +14,13 @@ import { VALID_MANIFEST, tempFleet, testApp, type TempDir } from '../helpers/fle
 
 const KNOWN = new Set(['coach', 'optimization', 'tdd-workflow']);
 
+/**
+ * Hang guard, not a performance figure: the regressions below spun for seconds
+ * to minutes; a healthy validation takes milliseconds, so this generous bound
+ * only trips on a spin. Speed itself is measured in `npm run bench`.
+ */
+const HANG_GUARD_MS = 2000;
+
 /** Validates and returns the result with the time it took. */
 function timed(text: string, knownAgents: ReadonlySet<string> = KNOWN): { result: ValidationResult; ms: number } {
   const started = performance.now();
@@ -36,7 +43,7 @@ describe('deeply nested documents are refused before they are composed', () => {
     it(name, () => {
       expect(Buffer.byteLength(text)).toBeLessThanOrEqual(64 * 1024);
       const { result, ms } = timed(text);
-      expect(ms).toBeLessThan(500);
+      expect(ms, 'hang guard').toBeLessThan(HANG_GUARD_MS);
       expect(result.valid).toBe(false);
       expect(result.errors).toHaveLength(1);
       expect(result.errors[0]).toMatchObject({ severity: 'error', code: 'yaml_syntax', path: '', message: 'the document nests deeper than 32 levels' });
@@ -77,7 +84,7 @@ describe('collection and alias keys are refused before the document is loaded', 
     // Nested just under the depth limit, so it is the key check that answers.
     for (const text of [`${'? '.repeat(30)}x`, `${'- ? '.repeat(15)}x`, `version: "1"\n${'? '.repeat(25)}x`]) {
       const { result, ms } = timed(text);
-      expect(ms).toBeLessThan(500);
+      expect(ms, 'hang guard').toBeLessThan(HANG_GUARD_MS);
       expect(result.valid).toBe(false);
       expect(result.errors[0]).toMatchObject({ code: 'yaml_syntax', path: '', line: text.startsWith('version') ? 2 : 1 });
       expect(result.errors[0]!.message).toMatch(/^mapping keys must be plain names, not a (mapping|list)$/);
@@ -113,7 +120,7 @@ describe('cron/cadence mismatch is computed from the parsed pattern', () => {
     }
     const names = new Set(lines.slice(2).map((l) => l.trim().split(':')[0]!));
     const { result, ms } = timed(lines.join('\n'), names);
-    expect(ms).toBeLessThan(3000);
+    expect(ms, 'hang guard').toBeLessThan(3 * HANG_GUARD_MS); // 60 KB of entries: more work, same guard
     expect(result.valid).toBe(true);
     expect(result.warnings.length).toBeGreaterThan(0);
   });
@@ -207,7 +214,7 @@ describe('over HTTP', () => {
     for (const body of [`${'? '.repeat(40)}x`, `${'- ? '.repeat(300)}x`, `x: ${'['.repeat(30_000)}`]) {
       const started = performance.now();
       const res = await app.inject({ method: 'POST', url: '/v1/schedule/validate', headers: { 'content-type': 'text/plain' }, payload: body });
-      expect(performance.now() - started).toBeLessThan(1000);
+      expect(performance.now() - started, 'hang guard').toBeLessThan(HANG_GUARD_MS);
       expect(res.statusCode).toBe(422);
       expect(res.json()).toMatchObject({ code: 'schedule_invalid', errors: [expect.objectContaining({ code: 'yaml_syntax' })] });
     }

@@ -392,9 +392,11 @@ describe('GET /v1/discover when the State Hub misbehaves', () => {
       expect(status).toBe(502);
       expect(body.code).toBe('hub_unreachable');
       expect(body.detail).toContain('300 ms');
-      // It gave up at its own deadline, not when the hub finally answered, and did not retry a timeout.
-      expect(elapsed).toBeGreaterThanOrEqual(250);
-      expect(elapsed).toBeLessThan(3000);
+      // It gave up at its own deadline, not when the hub finally answered (5 s), and did not retry a timeout.
+      // Both bounds are far from the 300 ms deadline: the lower one cannot be beaten
+      // by a working timer, the upper one is a hang guard against waiting for the hub.
+      expect(elapsed, 'not before its deadline').toBeGreaterThanOrEqual(250);
+      expect(elapsed, 'hang guard').toBeLessThan(3000);
       expect(hub.requests).toHaveLength(1);
     } finally {
       await strict.close();
