@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir, tempFleet, testApp, writeFiles, type TempDir } from '../../helpers/fleet.js';
+import { link, tempDir, tempFleet, testApp, writeFiles, type TempDir } from '../../helpers/fleet.js';
+import { ODD_REPOS, OUTSIDE_PROMPT_MARKER, linkOddRepos } from '../../helpers/odd-repos.js';
 import { ROOT } from '../../helpers/paths.js';
 
 const PACKAGED_COACH = readFileSync(path.join(ROOT, 'agents', 'agent-coach.md'), 'utf8');
@@ -25,11 +26,6 @@ const MARKERS = {
 let outside: TempDir;
 let fleet: TempDir;
 let app: FastifyInstance;
-
-const link = (target: string, at: string): void => {
-  mkdirSync(path.dirname(at), { recursive: true });
-  symlinkSync(target, at);
-};
 
 beforeAll(async () => {
   outside = tempDir('kaizen-outside-');
@@ -254,5 +250,31 @@ describe('an installed prompt for an agent the service does not package', () => 
     expect(doc.code).toBe('unknown_agent');
     expect(doc.detail).toMatch(why);
     expect(res.body).not.toContain(MARKERS.prompt);
+  });
+});
+
+describe('an installed prompt that links out of the repo', () => {
+  let odd: TempDir;
+  let oddOutside: TempDir;
+  let oddApp: FastifyInstance;
+  beforeAll(async () => {
+    odd = tempFleet({ 'prompt-out': ODD_REPOS['prompt-out']! });
+    oddOutside = tempDir('kaizen-outside-');
+    linkOddRepos(odd.dir, oddOutside.dir);
+    oddApp = await testApp({ KAIZEN_REPO_ROOTS: odd.dir });
+  });
+  afterAll(async () => {
+    await oddApp.close();
+    odd.cleanup();
+    oddOutside.cleanup();
+  });
+
+  it('falls back to the packaged prompt with a warning, never reading the outside file', async () => {
+    const res = await oddApp.inject('/v1/prepare/coach?target=prompt-out');
+    expect(res.statusCode).toBe(200);
+    const body = res.json<{ prompt_source: string; warnings: string[] }>();
+    expect(body.prompt_source).toBe('packaged');
+    expect(body.warnings).toContainEqual(expect.stringMatching(/agents\/agent-coach\.md is a link leading out of the repo.*packaged prompt was used instead/));
+    expect(res.body).not.toContain(OUTSIDE_PROMPT_MARKER);
   });
 });

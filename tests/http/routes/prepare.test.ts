@@ -4,7 +4,8 @@ import http from 'node:http';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempFleet, testApp, VALID_MANIFEST, writeFiles, type TempDir } from '../../helpers/fleet.js';
+import { tempDir, tempFleet, testApp, VALID_MANIFEST, writeFiles, type TempDir } from '../../helpers/fleet.js';
+import { ODD_REPOS, linkOddRepos } from '../../helpers/odd-repos.js';
 import { ROOT } from '../../helpers/paths.js';
 
 const PACKAGED = path.join(ROOT, 'agents');
@@ -655,5 +656,39 @@ describe('over real HTTP, with a custom prepare command', () => {
     const res = await raw(`/v1/prepare/coach?target=alpha&now=${NOW}&include=event`);
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body).event.prepare_command).toBe(`cd ${repo('alpha')} && run-scheduled coach`);
+  });
+});
+
+describe('odd repo layouts answer normally, never 500', () => {
+  let odd: TempDir;
+  let outside: TempDir;
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    odd = tempFleet(ODD_REPOS);
+    outside = tempDir('kaizen-outside-');
+    linkOddRepos(odd.dir, outside.dir);
+    app = await testApp({ KAIZEN_REPO_ROOTS: odd.dir });
+  });
+  afterAll(async () => {
+    await app.close();
+    odd.cleanup();
+    outside.cleanup();
+  });
+
+  it('an agents path that is a file', async () => {
+    const res = await app.inject('/v1/prepare/coach?target=agents-file');
+    expect(res.statusCode).toBe(200);
+  });
+
+  it('a .kaizen that is a file: no manifest, no memory', async () => {
+    expect((await app.inject('/v1/prepare/coach?target=kaizen-file')).statusCode).toBe(200);
+  });
+
+  it('a SCOPE.md that links to itself', async () => {
+    const res = await app.inject('/v1/prepare/coach?target=scope-loop');
+    expect(res.statusCode).toBe(200);
+    const body = res.json<{ pointers: Record<string, string> }>();
+    expect(body.pointers.scope).toBeUndefined();
+    expect(body.pointers.todo).toBe(path.join(odd.dir, 'scope-loop', 'TODO.md'));
   });
 });

@@ -2,31 +2,11 @@ import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'no
 import path from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../../src/http/app.js';
 import type { Diagnostic } from '../../../src/manifest/types.js';
-import { packageRoot } from '../../../src/config/package-root.js';
-import { VALID_MANIFEST, tempFleet, testApp, testConfig, type TempDir } from '../../helpers/fleet.js';
-
-const INSTALL = packageRoot();
-
-/** problem+json, no stack frames, nothing of the service's own code or dependencies. */
-function expectProblem(res: LightMyRequestResponse, status: number, code: string): Record<string, unknown> {
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = res.json<Record<string, unknown>>();
-  expect(body).toMatchObject({ status, code, type: expect.stringContaining(code), title: expect.any(String), detail: expect.any(String) });
-  expectNoLeak(res);
-  return body;
-}
-
-function expectNoLeak(res: LightMyRequestResponse): void {
-  for (const needle of [path.join(INSTALL, 'src'), path.join(INSTALL, 'dist'), 'node_modules', '/work/main/src']) {
-    expect(res.body, `leaks ${needle}`).not.toContain(needle);
-  }
-  expect(res.body).not.toMatch(/\n\s+at /);
-  expect(res.body).not.toMatch(/\bat \S+ \(.*:\d+:\d+\)/);
-  expect(res.body).not.toMatch(/\.(ts|js):\d+:\d+/);
-}
+import { VALID_MANIFEST, tempFleet, testApp, type TempDir } from '../../helpers/fleet.js';
+import { ODD_REPOS } from '../../helpers/odd-repos.js';
+import { ROOT } from '../../helpers/paths.js';
+import { expectProblem } from '../../helpers/problem.js';
 
 const yamlPost = (app: FastifyInstance, body: string, contentType = 'application/yaml', query = ''): Promise<LightMyRequestResponse> =>
   app.inject({ method: 'POST', url: `/v1/schedule/validate${query}`, headers: { 'content-type': contentType }, payload: body });
@@ -168,7 +148,7 @@ describe('GET /v1/schedule/validation and GET /v1/schedule over the example flee
     expect(enabled.statusCode).toBe(200);
     const body = enabled.json<{ root: string; timezone: string; entries: Array<Record<string, unknown>>; warnings: unknown[] }>();
     expect(body.timezone).toBe('Europe/Berlin');
-    expect(body.root).toBe(path.join(INSTALL, 'examples', 'fleet', 'billing-api'));
+    expect(body.root).toBe(path.join(ROOT, 'examples', 'fleet', 'billing-api'));
     expect(body.warnings).toEqual([]);
     expect(body.entries).toEqual([
       { agent: 'coach', cadence: 'weekly', cron: '0 9 * * 1', cron_source: 'manifest', timezone: 'Europe/Berlin', enabled: true, next_runs: ['2026-11-30T09:00:00+01:00'] },
@@ -195,8 +175,11 @@ describe('GET /v1/schedule/validation and GET /v1/schedule over the example flee
   it('runs: default 1, 1..10 accepted, 0 and 11 are 400 problems', async () => {
     const get = (runs: string) => app.inject(`/v1/schedule?target=payments-worker&now=2026-11-25T12:00:00Z${runs}`);
     const one = (await get('')).json<{ entries: Array<{ next_runs: string[] }> }>();
+    // payments-worker has three enabled entries: the loops below must see each of them.
+    expect(one.entries).toHaveLength(3);
     for (const e of one.entries) expect(e.next_runs).toHaveLength(1);
     const ten = (await get('&runs=10')).json<{ entries: Array<{ agent: string; next_runs: string[] }> }>();
+    expect(ten.entries).toHaveLength(3);
     for (const e of ten.entries) expect(e.next_runs).toHaveLength(10);
     expect(ten.entries.find((e) => e.agent === 'sys-medic')!.next_runs.slice(0, 2)).toEqual(['2026-11-26T06:15:00+00:00', '2026-11-27T06:15:00+00:00']);
     for (const bad of ['&runs=11', '&runs=0', '&runs=-1', '&runs=two', '&runs=1.5']) expectProblem(await get(bad), 400, 'invalid_request');
@@ -218,6 +201,7 @@ describe('GET /v1/schedule/validation and GET /v1/schedule over the example flee
 
   it('without now, runs are in the future', async () => {
     const body = (await app.inject('/v1/schedule?target=payments-worker')).json<{ entries: Array<{ next_runs: string[] }> }>();
+    expect(body.entries).toHaveLength(3);
     for (const e of body.entries) expect(Date.parse(e.next_runs[0]!)).toBeGreaterThan(Date.now() - 1000);
   });
 
@@ -350,204 +334,6 @@ describe('POST /v1/schedule/init', () => {
       expect(res.body).not.toContain(fleet.dir);
       expect(readdirSync(path.join(fleet.dir, 'manifest-dir', '.kaizen')).filter((n) => n.endsWith('.tmp'))).toEqual([]);
     });
-
-    it('an unexpected failure is a generic 500 without internals', async () => {
-      const app = await buildApp(testConfig({ KAIZEN_REPO_ROOTS: fleet.dir }), { logger: false });
-      app.get('/v1/test-failure', () => {
-        throw new Error(`ENOTDIR: not a directory, mkdir '${fleet.dir}/x'`);
-      });
-      await app.ready();
-      try {
-        const res = await app.inject('/v1/test-failure');
-        const body = expectProblem(res, 500, 'internal_error');
-        expect(res.body).not.toContain(fleet.dir);
-        expect(res.body).not.toMatch(/ENOTDIR|EEXIST|mkdir/);
-        expect(body.detail).toMatch(/request id/);
-      } finally {
-        await app.close();
-      }
-    });
-  });
-});
-
-describe('agents', () => {
-  let app: FastifyInstance;
-  let fleet: TempDir;
-  beforeAll(async () => {
-    fleet = tempFleet({
-      custom: { 'agents/agent-coach.md': '# Our own coach\n', 'agents/agent-house-style.md': '# House style\n', 'agents/agent-bad.name.md': 'x', 'agents/not-an-agent.md': 'x' },
-    });
-    app = await testApp({ KAIZEN_REPO_ROOTS: `${path.join(INSTALL, 'examples', 'fleet')}:${fleet.dir}` });
-  });
-  afterAll(async () => {
-    await app.close();
-    fleet.cleanup();
-  });
-
-  it('GET /v1/agents lists the packaged agents', async () => {
-    const res = await app.inject('/v1/agents');
-    expect(res.statusCode).toBe(200);
-    const agents = res.json<{ agents: Array<{ name: string; source: string }> }>().agents;
-    for (const name of ['coach', 'optimization', 'tdd-workflow', 'sys-medic', 'releaseManager']) {
-      expect(agents).toContainEqual({ name, source: 'packaged' });
-    }
-    const names = agents.map((a) => a.name);
-    expect(names).toEqual([...names].sort());
-    expect(agents.every((a) => a.source === 'packaged')).toBe(true);
-  });
-
-  it('with target, installed agents are added and override packaged ones', async () => {
-    const docs = (await app.inject('/v1/agents?target=docs-site')).json<{ agents: Array<{ name: string; source: string }> }>().agents;
-    expect(docs).toContainEqual({ name: 'docs-linkcheck', source: 'installed' });
-    expect(docs).toContainEqual({ name: 'coach', source: 'packaged' });
-
-    const custom = (await app.inject(`/v1/agents?target=${encodeURIComponent(path.join(fleet.dir, 'custom'))}`)).json<{ agents: Array<{ name: string; source: string }> }>().agents;
-    expect(custom).toContainEqual({ name: 'coach', source: 'installed' });
-    expect(custom).toContainEqual({ name: 'house-style', source: 'installed' });
-    expect(custom.filter((a) => a.name === 'coach')).toHaveLength(1);
-    expect(custom.map((a) => a.name)).not.toContain('bad.name');
-  });
-
-  it('GET /v1/agents/{name} returns the prompt text', async () => {
-    const res = await app.inject('/v1/agents/coach');
-    expect(res.statusCode).toBe(200);
-    const body = res.json<{ name: string; source: string; bytes: number; prompt: string }>();
-    expect(body.name).toBe('coach');
-    expect(body.source).toBe('packaged');
-    expect(body.prompt).toBe(readFileSync(path.join(INSTALL, 'agents', 'agent-coach.md'), 'utf8'));
-    expect(body.bytes).toBe(Buffer.byteLength(body.prompt));
-    expect(body.prompt.length).toBeGreaterThan(200);
-
-    const installed = (await app.inject(`/v1/agents/coach?target=${encodeURIComponent(path.join(fleet.dir, 'custom'))}`)).json<{ source: string; prompt: string }>();
-    expect(installed).toMatchObject({ source: 'installed', prompt: '# Our own coach\n' });
-    const linkcheck = await app.inject('/v1/agents/docs-linkcheck?target=docs-site');
-    expect(linkcheck.json()).toMatchObject({ name: 'docs-linkcheck', source: 'installed' });
-  });
-
-  it('404 unknown_agent with the known agents and a did-you-mean hint', async () => {
-    const body = expectProblem(await app.inject('/v1/agents/coahc'), 404, 'unknown_agent');
-    expect(body.hint).toBe("did you mean 'coach'?");
-    expect(body.known_agents).toEqual(expect.arrayContaining(['coach', 'optimization', 'tdd-workflow']));
-    // An installed agent is unknown without its repo.
-    expectProblem(await app.inject('/v1/agents/docs-linkcheck'), 404, 'unknown_agent');
-    const far = expectProblem(await app.inject('/v1/agents/zzzzzzzz'), 404, 'unknown_agent');
-    expect(far.hint).toBeUndefined();
-  });
-
-  it('400 invalid_agent_name for names with path characters', async () => {
-    for (const name of ['..%2Fetc', '..%2F..%2Fetc%2Fpasswd', 'a.b', '-x', '%2Fetc', 'coach%00', 'a%20b']) {
-      expectProblem(await app.inject(`/v1/agents/${name}`), 400, 'invalid_agent_name');
-    }
-    // Too long for the name rule: refused by the route schema or the name check, either way a 400.
-    const long = await app.inject(`/v1/agents/${'a'.repeat(65)}`);
-    expectProblem(long, 400, long.json<{ code: string }>().code);
-    expect(['invalid_request', 'invalid_agent_name']).toContain(long.json<{ code: string }>().code);
-  });
-
-  it('GET /v1/agents with a target outside the roots is refused', async () => {
-    expectProblem(await app.inject('/v1/agents?target=..'), 403, 'path_outside_roots');
-  });
-});
-
-describe('schema, health, readiness and unknown routes', () => {
-  it('GET /v1/schema/schedule.json is a JSON Schema for the manifest', async () => {
-    const res = await app.inject('/v1/schema/schedule.json');
-    expect(res.statusCode).toBe(200);
-    expect(res.headers['content-type']).toMatch(/^application\/schema\+json/);
-    const schema = res.json<{ $schema: string; required: string[]; properties: Record<string, unknown> }>();
-    expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
-    expect(schema.required).toEqual(['version', 'agents']);
-    expect(Object.keys(schema.properties).sort()).toEqual(['agents', 'timezone', 'version']);
-  });
-
-  it('/healthz and /readyz answer 200', async () => {
-    const health = await app.inject('/healthz');
-    expect(health.statusCode).toBe(200);
-    expect(health.json()).toEqual({ status: 'ok' });
-    const ready = await app.inject('/readyz');
-    expect(ready.statusCode).toBe(200);
-    expect(ready.json()).toMatchObject({ status: 'ready' });
-  });
-
-  it('/readyz is 503 when a root disappears after start, and says which', async () => {
-    const fleet = tempFleet({ repo: { [path.join('.kaizen', 'schedule.yml')]: VALID_MANIFEST } });
-    const extra = tempFleet({});
-    const local = await testApp({ KAIZEN_REPO_ROOTS: `${extra.dir}:${fleet.dir}` });
-    try {
-      expect((await local.inject('/readyz')).statusCode).toBe(200);
-      fleet.cleanup();
-      const res = await local.inject('/readyz');
-      expect(res.statusCode).toBe(503);
-      const body = res.json<{ status: string; checks: Array<{ name: string; ok: boolean }> }>();
-      expect(body.status).toBe('not_ready');
-      expect(body.checks).toContainEqual(expect.objectContaining({ name: 'repo_root[1]', ok: false }));
-      expect(body.checks).toContainEqual(expect.objectContaining({ name: 'repo_root[0]', ok: true }));
-      expect(res.body).not.toContain(fleet.dir);
-      expect((await local.inject('/healthz')).statusCode).toBe(200);
-    } finally {
-      await local.close();
-      extra.cleanup();
-    }
-  });
-
-  it('unknown routes and methods are 404 problem+json', async () => {
-    for (const [method, url] of [['GET', '/nope'], ['GET', '/v1/nope'], ['DELETE', '/v1/schedule'], ['GET', '/v2/schedule']] as const) {
-      expectProblem(await app.inject({ method, url }), 404, 'not_found');
-    }
-  });
-
-  it('echoes a well-formed x-request-id and replaces a malformed one', async () => {
-    expect((await app.inject({ url: '/healthz', headers: { 'x-request-id': 'abc-123' } })).headers['x-request-id']).toBe('abc-123');
-    const replaced = (await app.inject({ url: '/healthz', headers: { 'x-request-id': 'bad id\twith spaces' } })).headers['x-request-id'];
-    expect(replaced).toMatch(/^[0-9a-f-]{36}$/);
-  });
-});
-
-describe('API tokens', () => {
-  const TOKEN = 'correct-horse-battery-staple';
-  const OTHER = 'second-token-0123456789';
-  let app: FastifyInstance;
-  beforeAll(async () => {
-    app = await testApp({ KAIZEN_API_TOKENS: `${TOKEN}, ${OTHER}` });
-  });
-  afterAll(async () => {
-    await app.close();
-  });
-
-  it('every /v1 route answers 401 without a token or with a wrong one', async () => {
-    const requests = [
-      { method: 'GET' as const, url: '/v1/agents' },
-      { method: 'GET' as const, url: '/v1/agents/coach' },
-      { method: 'GET' as const, url: '/v1/schema/schedule.json' },
-      { method: 'GET' as const, url: '/v1/schedule?target=billing-api' },
-      { method: 'GET' as const, url: '/v1/schedule/validation?target=billing-api' },
-      { method: 'POST' as const, url: '/v1/schedule/validate', headers: { 'content-type': 'application/yaml' }, payload: VALID_MANIFEST },
-      { method: 'POST' as const, url: '/v1/schedule/init', payload: { target: 'billing-api' } },
-    ];
-    for (const req of requests) {
-      for (const authorization of [undefined, 'Bearer wrong-token-wrong-token', `Basic ${TOKEN}`, 'Bearer', `Bearer ${TOKEN}x`]) {
-        const res = await app.inject({ ...req, headers: { ...req.headers, ...(authorization ? { authorization } : {}) } });
-        expectProblem(res, 401, 'unauthorized');
-        expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
-      }
-    }
-  });
-
-  it('the right token (any configured one, any scheme case) is let through', async () => {
-    expect((await app.inject({ url: '/v1/agents', headers: { authorization: `Bearer ${TOKEN}` } })).statusCode).toBe(200);
-    expect((await app.inject({ url: '/v1/agents', headers: { authorization: `bearer ${OTHER}` } })).statusCode).toBe(200);
-    const res = await app.inject({ method: 'POST', url: '/v1/schedule/validate', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/yaml' }, payload: VALID_MANIFEST });
-    expect(res.statusCode).toBe(200);
-  });
-
-  it('health, readiness and the docs stay open', async () => {
-    expect((await app.inject('/healthz')).statusCode).toBe(200);
-    expect((await app.inject('/readyz')).statusCode).toBe(200);
-    expect((await app.inject('/openapi.json')).statusCode).toBe(200);
-  });
-
-  it('an unknown /v1 route without a token is still a 404 (no route, nothing to guard)', async () => {
-    expect((await app.inject('/v1/nope')).statusCode).toBe(404);
   });
 });
 
@@ -563,5 +349,63 @@ describe('POST /v1/schedule/init without a timezone', () => {
       await app.close();
       fleet.cleanup();
     }
+  });
+});
+
+describe('GET /v1/schema/schedule.json', () => {
+  it('GET /v1/schema/schedule.json is a JSON Schema for the manifest', async () => {
+    const res = await app.inject('/v1/schema/schedule.json');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/schema\+json/);
+    const schema = res.json<{ $schema: string; required: string[]; properties: Record<string, unknown> }>();
+    expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+    expect(schema.required).toEqual(['version', 'agents']);
+    expect(Object.keys(schema.properties).sort()).toEqual(['agents', 'timezone', 'version']);
+  });
+});
+
+describe('manifests and layouts found in review', () => {
+  let odd: TempDir;
+  let oddApp: FastifyInstance;
+  beforeAll(async () => {
+    odd = tempFleet(ODD_REPOS);
+    oddApp = await testApp({ KAIZEN_REPO_ROOTS: odd.dir });
+  });
+  afterAll(async () => {
+    await oddApp.close();
+    odd.cleanup();
+  });
+
+  it('an agents path that is a file: the schedule still lists', async () => {
+    expect((await oddApp.inject('/v1/schedule?target=agents-file')).statusCode).toBe(200);
+  });
+
+  it('a .kaizen that is a file: no manifest', async () => {
+    const validation = await oddApp.inject('/v1/schedule/validation?target=kaizen-file');
+    expect(validation.statusCode).toBe(404);
+    expect(validation.json()).toMatchObject({ code: 'schedule_not_found' });
+  });
+
+  it('echoes a time zone in its IANA spelling, whatever the case it was written in', async () => {
+    const res = await oddApp.inject('/v1/schedule?target=zone-case');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ timezone: 'Europe/Berlin', entries: [{ timezone: 'Europe/Berlin' }] });
+  });
+
+  it('refuses a cron that never fires', async () => {
+    const res = await oddApp.inject('/v1/schedule/validation?target=feb-31');
+    expect(res.statusCode).toBe(422);
+    expect(res.json().errors[0]).toMatchObject({ code: 'invalid_cron', path: '/agents/coach/cron' });
+    expect(res.json().errors[0].message).toMatch(/never fires/);
+  });
+
+  it('lists at most 100 errors of a hostile manifest and says it cut the list', async () => {
+    let text = 'version: "1"\nagents:\n';
+    for (let i = 0; i < 3000; i++) text += `  a${i}: 1\n`;
+    const res = await oddApp.inject({ method: 'POST', url: '/v1/schedule/validate', headers: { 'content-type': 'application/yaml' }, payload: text });
+    expect(res.statusCode).toBe(422);
+    const body = res.json<{ errors: unknown[]; truncated: boolean }>();
+    expect(body.errors).toHaveLength(100);
+    expect(body.truncated).toBe(true);
   });
 });

@@ -1,0 +1,31 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { VALID_MANIFEST, link, type RepoFiles } from './fleet.js';
+
+/**
+ * Repo layouts found in review to break answers: files where directories
+ * belong, and a time zone or cron a manifest may hold. Several route tests
+ * build a fleet from these, each asserting what its own route answers.
+ */
+export const ODD_REPOS: Record<string, RepoFiles> = {
+  'agents-file': { agents: 'not a directory\n', '.kaizen/schedule.yml': VALID_MANIFEST },
+  'kaizen-file': { '.kaizen': 'not a directory\n' },
+  'scope-loop': { 'TODO.md': '# todo\n' },
+  'prompt-out': { '.kaizen/schedule.yml': 'version: "1"\nagents:\n  sneaky: { cadence: weekly }\n' },
+  'zone-case': { '.kaizen/schedule.yml': 'version: "1"\ntimezone: europe/berlin\nagents:\n  coach: { cadence: weekly }\n' },
+  'feb-31': { '.kaizen/schedule.yml': 'version: "1"\nagents:\n  coach: { cadence: monthly, cron: "0 9 31 2 *" }\n' },
+};
+
+export const OUTSIDE_PROMPT_MARKER = 'OUTSIDE-PROMPT-MARKER';
+
+/**
+ * The links ODD_REPOS cannot hold as files: scope-loop's SCOPE.md links to
+ * itself, and prompt-out's installed prompts (sneaky, coach) link to a file in
+ * `outsideDir`, outside every root.
+ */
+export function linkOddRepos(fleetDir: string, outsideDir: string): void {
+  writeFileSync(path.join(outsideDir, 'prompt.md'), `# ${OUTSIDE_PROMPT_MARKER}\n`);
+  link('SCOPE.md', path.join(fleetDir, 'scope-loop', 'SCOPE.md'));
+  link(path.join(outsideDir, 'prompt.md'), path.join(fleetDir, 'prompt-out', 'agents', 'agent-sneaky.md'));
+  link(path.join(outsideDir, 'prompt.md'), path.join(fleetDir, 'prompt-out', 'agents', 'agent-coach.md'));
+}
