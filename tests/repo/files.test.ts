@@ -1,9 +1,10 @@
-import { linkSync, lstatSync, mkdirSync, readdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RepoView } from '../../src/repo/files.js';
+import { RepoView, readRepoFile } from '../../src/repo/files.js';
 import { DomainError } from '../../src/errors.js';
+import { SCHEDULE, confinedFleet, type ConfinedFleet } from '../helpers/confined-fleet.js';
 import { VALID_MANIFEST, tempDir, tempFleet, testApp, writeFiles, type TempDir } from '../helpers/fleet.js';
 
 /**
@@ -237,5 +238,50 @@ describe('the scaffold write and a .kaizen that is not a directory', () => {
     const second = await init('fresh');
     expect(second.statusCode).toBe(409);
     expect(second.json()).toMatchObject({ code: 'schedule_exists' });
+  });
+});
+
+describe('readRepoFile (core) over the confined layout', () => {
+  let confined: ConfinedFleet;
+  beforeAll(() => {
+    confined = confinedFleet();
+  });
+  afterAll(() => {
+    confined.cleanup();
+  });
+
+  const repo = (): string => path.join(confined.fleet.dir, 'good');
+
+  it('reads a file inside the repo', () => {
+    const file = readRepoFile(repo(), SCHEDULE, 64 * 1024);
+    expect(file.status).toBe('ok');
+    if (file.status === 'ok') {
+      expect(file.text).toBe(VALID_MANIFEST);
+      expect(file.bytes).toBe(Buffer.byteLength(VALID_MANIFEST));
+    }
+  });
+
+  it('caps the size: a file over the limit is too_large and not returned', () => {
+    const file = readRepoFile(repo(), SCHEDULE, 10);
+    expect(file).toMatchObject({ status: 'too_large', limit: 10, bytes: Buffer.byteLength(VALID_MANIFEST) });
+    expect(file).not.toHaveProperty('text');
+    expect(readRepoFile(repo(), SCHEDULE, Buffer.byteLength(VALID_MANIFEST)).status).toBe('ok');
+  });
+
+  it('a missing file, or a directory', () => {
+    expect(readRepoFile(repo(), 'no-such.md', 1024).status).toBe('missing');
+    expect(readRepoFile(repo(), '.kaizen', 1024).status).toMatch(/^(not_a_file|missing)$/);
+  });
+
+  it('a link out of the repo is outside and never read', () => {
+    expect(readRepoFile(path.join(confined.fleet.dir, 'leaky'), SCHEDULE, 64 * 1024)).toMatchObject({ status: 'outside' });
+    expect(readRepoFile(path.join(confined.fleet.dir, 'sibling-link'), SCHEDULE, 64 * 1024)).toMatchObject({ status: 'outside' });
+    expect(readRepoFile(path.join(confined.fleet.dir, 'linked-kaizen'), SCHEDULE, 64 * 1024)).toMatchObject({ status: 'outside' });
+    expect(readRepoFile(repo(), '../empty/README.md', 1024)).toMatchObject({ status: 'outside' });
+  });
+
+  it('a link inside the repo is followed', () => {
+    expect(readRepoFile(path.join(confined.fleet.dir, 'inner-link'), SCHEDULE, 64 * 1024)).toMatchObject({ status: 'ok', text: VALID_MANIFEST });
+    expect(existsSync(path.join(confined.fleet.dir, 'inner-link', SCHEDULE))).toBe(true);
   });
 });
