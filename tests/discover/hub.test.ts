@@ -5,7 +5,6 @@
  * computation.
  */
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_SKIPPED_LISTED } from '../../src/discover/resolve.js';
@@ -14,6 +13,7 @@ import { MAX_SKIP_LINES_PER_CALL } from '../../src/discover/skip-log.js';
 import type { DiscoverResult } from '../../src/discover/types.js';
 import { buildApp } from '../../src/http/app.js';
 import { VALID_MANIFEST, tempFleet, testConfig, type TempDir } from '../helpers/fleet.js';
+import { captureLog } from '../helpers/logs.js';
 import { json, startStateHub, type StateHubStandIn } from '../helpers/state-hub.js';
 
 const HOST = 'bounds-hub-host';
@@ -22,19 +22,13 @@ const NOW = '2026-03-04T12:00:00Z';
 let fleet: TempDir;
 let hub: StateHubStandIn;
 let app: FastifyInstance;
-const logLines: Array<Record<string, unknown>> = [];
+const { stream: logStream, records: logLines } = captureLog();
 
 beforeAll(async () => {
   fleet = tempFleet({ alpha: { '.kaizen/schedule.yml': VALID_MANIFEST } });
   hub = await startStateHub();
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
   app = await buildApp(testConfig({ KAIZEN_STATE_HUB_URL: hub.url, KAIZEN_REPO_ROOTS: fleet.dir, KAIZEN_HOST_NAME: HOST, KAIZEN_HUB_TIMEOUT_MS: '20000' }), {
-    logger: { level: 'warn', stream },
+    logger: { level: 'warn', stream: logStream },
   });
   await app.ready();
 });

@@ -1,4 +1,4 @@
-import fs, { lstatSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import fs, { lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isInside } from '../../src/repo/roots.js';
 import { BASES, TRICKY, mutatedManifest } from './arbitraries.js';
 import { FuzzLog } from './support.js';
-import { VALID_MANIFEST, tempFleet, testApp, writeFiles, type TempDir } from '../helpers/fleet.js';
+import { VALID_MANIFEST, link as linkAt, tempFleet, testApp, writeFiles, type TempDir } from '../helpers/fleet.js';
 import { ROOT } from '../helpers/paths.js';
 
 /*
@@ -130,7 +130,7 @@ beforeAll(async () => {
     '.kaizen/agents/coach/memory.md': `${MARKER}\n`,
     '.kaizen/metrics/coach/executions.jsonl': `{"agent":"coach","success":true,"note":"${MARKER}"}\n`,
   });
-  const link = (target: string, at: string): void => symlinkSync(target, path.join(fleet.dir, at));
+  const link = (target: string, at: string): void => linkAt(target, path.join(fleet.dir, at));
   link(outside, 'escape');
   link(`../${path.basename(outside)}`, 'escape-rel');
   link(path.join(outside, 'secret.txt'), 'escape-file');

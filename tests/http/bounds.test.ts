@@ -5,12 +5,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
 import type { DiscoverResult } from '../../src/discover/types.js';
 import { VALID_MANIFEST, tempFleet, testApp, testConfig, type TempDir } from '../helpers/fleet.js';
+import { captureLog } from '../helpers/logs.js';
 import { json, startStateHub, type StateHubStandIn } from '../helpers/state-hub.js';
 
 const HOST = 'bounds-host';
@@ -64,13 +64,7 @@ describe('prepare_url without KAIZEN_PUBLIC_URL', () => {
 
 describe('secrets in the access log', () => {
   it('redacts token-looking query parameters and never logs the Authorization header', async () => {
-    const lines: string[] = [];
-    const stream = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(...chunk.toString().split('\n').filter(Boolean));
-        done();
-      },
-    });
+    const { stream, lines } = captureLog();
     const app = await buildApp(testConfig({ KAIZEN_REPO_ROOTS: fleet.dir, KAIZEN_API_TOKENS: TOKEN }), { logger: { level: 'trace', stream } });
     await app.ready();
     try {
@@ -96,13 +90,7 @@ describe('secrets in the access log', () => {
 
 describe('configured tokens in the access log', () => {
   it('are redacted wherever in the URL a client puts them, and bearer/jwt parameters are too', async () => {
-    const lines: string[] = [];
-    const stream = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(...chunk.toString().split('\n').filter(Boolean));
-        done();
-      },
-    });
+    const { stream, lines } = captureLog();
     const app = await buildApp(testConfig({ KAIZEN_REPO_ROOTS: fleet.dir, KAIZEN_API_TOKENS: TOKEN }), { logger: { level: 'info', stream } });
     await app.ready();
     try {

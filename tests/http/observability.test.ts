@@ -1,14 +1,14 @@
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/http/app.js';
 import { VALID_MANIFEST, tempFleet, testApp, testConfig, type TempDir } from '../helpers/fleet.js';
+import { captureLog } from '../helpers/logs.js';
 import { json, startStateHub, type StateHubStandIn } from '../helpers/state-hub.js';
 
 let fleet: TempDir;
 let hub: StateHubStandIn;
 let app: FastifyInstance;
-const logs: Array<Record<string, unknown>> = [];
+const { stream: logStream, records: logs } = captureLog();
 
 beforeAll(async () => {
   fleet = tempFleet({
@@ -16,14 +16,8 @@ beforeAll(async () => {
     broken: { '.kaizen/schedule.yml': 'version: "1"\nagents:\n  coach: { cadence: hourly }\n' },
   });
   hub = await startStateHub();
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) logs.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
   app = await buildApp(testConfig({ KAIZEN_REPO_ROOTS: fleet.dir, KAIZEN_STATE_HUB_URL: hub.url, KAIZEN_HOST_NAME: 'obs-host', LOG_LEVEL: 'info' }), {
-    logger: { level: 'info', stream },
+    logger: { level: 'info', stream: logStream },
   });
   await app.ready();
 });

@@ -1,10 +1,10 @@
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../src/http/app.js';
 import { REPOS_PER_PAGE } from '../../../src/http/console/fleet.js';
 import { tempDir, tempFleet, testApp, testConfig, writeFiles } from '../../helpers/fleet.js';
+import { captureLog } from '../../helpers/logs.js';
 import { HOSTILE_ATTR_SLUG, HOSTILE_SLUG, NOW, TOKEN, hostileFleet } from '../../helpers/console.js';
 
 const form = (fields: Record<string, string>) => ({
@@ -242,15 +242,9 @@ describe('console with markup in hub slugs and manifests', () => {
 
 describe('console with KAIZEN_API_TOKENS set', () => {
   let app: FastifyInstance;
-  const logs: string[] = [];
+  const { stream: logStream, lines: logs } = captureLog();
   beforeAll(async () => {
-    const stream = new Writable({
-      write(chunk, _enc, done) {
-        logs.push(String(chunk));
-        done();
-      },
-    });
-    app = await buildApp(testConfig({ KAIZEN_API_TOKENS: TOKEN }), { logger: { level: 'trace', stream } });
+    app = await buildApp(testConfig({ KAIZEN_API_TOKENS: TOKEN }), { logger: { level: 'trace', stream: logStream } });
     await app.ready();
   });
   afterAll(async () => {

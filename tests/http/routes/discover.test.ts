@@ -1,12 +1,12 @@
 import { mkdirSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../src/http/app.js';
 import type { DiscoverResult } from '../../../src/discover/types.js';
 import { runId } from '../../../src/runs/run-id.js';
 import { tempDir, tempFleet, testApp, testConfig, writeFiles, type TempDir } from '../../helpers/fleet.js';
+import { captureLog } from '../../helpers/logs.js';
 import { closedPortUrl, json, raw, startStateHub, type StateHubStandIn } from '../../helpers/state-hub.js';
 
 const HOST = 'runner-1';
@@ -46,7 +46,7 @@ let hub: StateHubStandIn;
 let fleet: TempDir;
 let outside: TempDir;
 let app: FastifyInstance;
-let logLines: Array<Record<string, unknown>>;
+const { stream: logStream, records: logLines } = captureLog();
 
 const repo = (slug: string, dir: string | undefined, domain = 'platform'): Record<string, unknown> => ({
   slug,
@@ -77,13 +77,6 @@ beforeAll(async () => {
   mkdirSync(at('manifest-link/.kaizen'));
   symlinkSync(path.join(outside.dir, 'schedule.yml'), at('manifest-link/.kaizen/schedule.yml'));
 
-  logLines = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
   const config = testConfig({
     KAIZEN_STATE_HUB_URL: hub.url,
     KAIZEN_REPO_ROOTS: fleet.dir,
@@ -93,7 +86,7 @@ beforeAll(async () => {
     KAIZEN_HUB_TIMEOUT_MS: '3000',
     KAIZEN_CRON_WEEKLY: '0 7 * * 2',
   });
-  app = await buildApp(config, { logger: { level: 'warn', stream } });
+  app = await buildApp(config, { logger: { level: 'warn', stream: logStream } });
   await app.ready();
 });
 
