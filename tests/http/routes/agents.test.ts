@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir, tempFleet, testApp, type TempDir } from '../../helpers/fleet.js';
-import { ODD_REPOS, linkOddRepos } from '../../helpers/odd-repos.js';
+import { tempFleet, testApp, type TempDir } from '../../helpers/fleet.js';
+import { oddReposApp, type OddReposApp } from '../../helpers/odd-repos.js';
 import { ROOT } from '../../helpers/paths.js';
 import { expectProblem } from '../../helpers/problem.js';
 
@@ -87,20 +87,13 @@ describe('GET /v1/agents and /v1/agents/{name}', () => {
 });
 
 describe('an installed prompt that links out of the repo', () => {
-  let fleet: TempDir;
-  let outside: TempDir;
+  let odd: OddReposApp;
   let app: FastifyInstance;
   beforeAll(async () => {
-    fleet = tempFleet({ 'prompt-out': ODD_REPOS['prompt-out']! });
-    outside = tempDir('kaizen-outside-');
-    linkOddRepos(fleet.dir, outside.dir);
-    app = await testApp({ KAIZEN_REPO_ROOTS: fleet.dir });
+    odd = await oddReposApp(['prompt-out']);
+    app = odd.app;
   });
-  afterAll(async () => {
-    await app.close();
-    fleet.cleanup();
-    outside.cleanup();
-  });
+  afterAll(() => odd.close());
 
   it('does not make its name a known agent', async () => {
     const agents = await app.inject('/v1/agents?target=prompt-out');

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { link, tempDir, tempFleet, testApp, writeFiles, type TempDir } from '../../helpers/fleet.js';
-import { ODD_REPOS, OUTSIDE_PROMPT_MARKER, linkOddRepos } from '../../helpers/odd-repos.js';
+import { OUTSIDE_PROMPT_MARKER, oddReposApp, type OddReposApp } from '../../helpers/odd-repos.js';
 import { ROOT } from '../../helpers/paths.js';
 
 const PACKAGED_COACH = readFileSync(path.join(ROOT, 'agents', 'agent-coach.md'), 'utf8');
@@ -254,20 +254,13 @@ describe('an installed prompt for an agent the service does not package', () => 
 });
 
 describe('an installed prompt that links out of the repo', () => {
-  let odd: TempDir;
-  let oddOutside: TempDir;
+  let odd: OddReposApp;
   let oddApp: FastifyInstance;
   beforeAll(async () => {
-    odd = tempFleet({ 'prompt-out': ODD_REPOS['prompt-out']! });
-    oddOutside = tempDir('kaizen-outside-');
-    linkOddRepos(odd.dir, oddOutside.dir);
-    oddApp = await testApp({ KAIZEN_REPO_ROOTS: odd.dir });
+    odd = await oddReposApp(['prompt-out']);
+    oddApp = odd.app;
   });
-  afterAll(async () => {
-    await oddApp.close();
-    odd.cleanup();
-    oddOutside.cleanup();
-  });
+  afterAll(() => odd.close());
 
   it('falls back to the packaged prompt with a warning, never reading the outside file', async () => {
     const res = await oddApp.inject('/v1/prepare/coach?target=prompt-out');

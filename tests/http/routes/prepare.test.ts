@@ -4,8 +4,8 @@ import http from 'node:http';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir, tempFleet, testApp, VALID_MANIFEST, writeFiles, type TempDir } from '../../helpers/fleet.js';
-import { ODD_REPOS, linkOddRepos } from '../../helpers/odd-repos.js';
+import { tempFleet, testApp, VALID_MANIFEST, writeFiles, type TempDir } from '../../helpers/fleet.js';
+import { oddReposApp, type OddReposApp } from '../../helpers/odd-repos.js';
 import { ROOT } from '../../helpers/paths.js';
 
 const PACKAGED = path.join(ROOT, 'agents');
@@ -660,20 +660,13 @@ describe('over real HTTP, with a custom prepare command', () => {
 });
 
 describe('odd repo layouts answer normally, never 500', () => {
-  let odd: TempDir;
-  let outside: TempDir;
+  let odd: OddReposApp;
   let app: FastifyInstance;
   beforeAll(async () => {
-    odd = tempFleet(ODD_REPOS);
-    outside = tempDir('kaizen-outside-');
-    linkOddRepos(odd.dir, outside.dir);
-    app = await testApp({ KAIZEN_REPO_ROOTS: odd.dir });
+    odd = await oddReposApp(['agents-file', 'kaizen-file', 'scope-loop']);
+    app = odd.app;
   });
-  afterAll(async () => {
-    await app.close();
-    odd.cleanup();
-    outside.cleanup();
-  });
+  afterAll(() => odd.close());
 
   it('an agents path that is a file', async () => {
     const res = await app.inject('/v1/prepare/coach?target=agents-file');

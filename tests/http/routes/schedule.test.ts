@@ -4,7 +4,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../../../src/manifest/types.js';
 import { VALID_MANIFEST, tempFleet, testApp, type TempDir } from '../../helpers/fleet.js';
-import { ODD_REPOS } from '../../helpers/odd-repos.js';
+import { oddReposApp, type OddReposApp } from '../../helpers/odd-repos.js';
 import { ROOT } from '../../helpers/paths.js';
 import { expectProblem } from '../../helpers/problem.js';
 
@@ -365,16 +365,13 @@ describe('GET /v1/schema/schedule.json', () => {
 });
 
 describe('manifests and layouts found in review', () => {
-  let odd: TempDir;
+  let odd: OddReposApp;
   let oddApp: FastifyInstance;
   beforeAll(async () => {
-    odd = tempFleet(ODD_REPOS);
-    oddApp = await testApp({ KAIZEN_REPO_ROOTS: odd.dir });
+    odd = await oddReposApp(['agents-file', 'kaizen-file', 'zone-case', 'feb-31']);
+    oddApp = odd.app;
   });
-  afterAll(async () => {
-    await oddApp.close();
-    odd.cleanup();
-  });
+  afterAll(() => odd.close());
 
   it('an agents path that is a file: the schedule still lists', async () => {
     expect((await oddApp.inject('/v1/schedule?target=agents-file')).statusCode).toBe(200);
