@@ -1,9 +1,10 @@
 /**
  * The README's curl examples, run against the service as `npm start` serves it
  * (the bundled example fleet): each answers as the text around it says, and
- * the members its jq filter reads are there.
+ * the members its jq filter reads are there. And its layout tree names exactly
+ * the folders there are.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -118,5 +119,46 @@ describe('README examples', () => {
         expect(value, `${example.jq} reads ${members.join('.')}`).toBeDefined();
       }
     }
+  });
+});
+
+/** The folders the Development section's layout tree names, as paths (`src/http/routes`). */
+function layoutTree(): string[] {
+  const block = /### Layout\n[\s\S]*?```text\n([\s\S]*?)```/.exec(README)?.[1] ?? '';
+  const stack: string[] = [];
+  const named: string[] = [];
+  for (const line of block.split('\n')) {
+    const m = /^( *)([\w.-]+)\/(\s|$)/.exec(line);
+    if (!m) continue;
+    const depth = m[1]!.length / 2;
+    stack.length = depth;
+    stack.push(m[2]!);
+    named.push(stack.join('/'));
+  }
+  return named;
+}
+
+/** Every folder below `dir` (relative to the checkout), `dir` included. */
+function foldersUnder(dir: string): string[] {
+  const out = [dir];
+  for (const name of readdirSync(path.join(ROOT, dir))) {
+    if (statSync(path.join(ROOT, dir, name)).isDirectory()) out.push(...foldersUnder(`${dir}/${name}`));
+  }
+  return out;
+}
+
+describe('the layout tree in the Development section', () => {
+  const named = layoutTree();
+
+  it('names every folder of src/ and tests/, and no other', () => {
+    expect(named.length).toBeGreaterThan(20);
+    const actual = [...foldersUnder('src'), ...foldersUnder('tests')].sort();
+    expect(named.filter((p) => p === 'src' || p === 'tests' || p.startsWith('src/') || p.startsWith('tests/')).sort()).toEqual(actual);
+  });
+
+  it('every other folder it names exists', () => {
+    const others = named.filter((p) => !/^(src|tests)(\/|$)/.test(p));
+    expect(others).toEqual(expect.arrayContaining(['bench', 'scripts', 'examples', 'openapi', 'agents']));
+    for (const p of others) expect(existsSync(path.join(ROOT, p)), p).toBe(true);
   });
 });
