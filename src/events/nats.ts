@@ -71,6 +71,7 @@ export function createNatsSink(config: NatsConfig, clientName: string, log: Even
         server = conn.getServer();
         log.info({ server }, 'connected to NATS; publishing kaizen.schedule.prepared events');
         signalChange();
+        // Fire and forget: follows the connection's status until the connection closes, which ends the loop.
         void watch(conn);
         return;
       } catch (err) {

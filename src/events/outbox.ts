@@ -90,6 +90,7 @@ export class Outbox<T> {
     this.queue.push(item);
     this.trim();
     if (this.gathering && this.queue.length - this.head >= this.window) this.gathering.abort();
+    // Fire and forget: add() must not wait for NATS; drain() catches everything, and close() waits for it to go idle.
     if (!this.running) void this.drain();
   }
 
