@@ -1,4 +1,4 @@
-import { isValidAgentName } from './name.js';
+import { AGENT_NAME_RULE, isValidAgentName } from './name.js';
 import { DomainError } from '../errors.js';
 import { didYouMean } from '../text/suggest.js';
 import { withRepoView, type RepoRef, type RepoView } from '../repo/files.js';
@@ -6,7 +6,7 @@ import type { AgentPrompt, AgentRegistry } from './registry.js';
 
 export function assertAgentName(name: string): void {
   if (!isValidAgentName(name)) {
-    throw new DomainError('invalid_agent_name', 'Agent names are 1-64 letters, digits, - or _, starting with a letter or digit.');
+    throw new DomainError('invalid_agent_name', `${AGENT_NAME_RULE[0]!.toUpperCase()}${AGENT_NAME_RULE.slice(1)}.`);
   }
 }
 

@@ -14,8 +14,11 @@ import { createCore, scheduleNotFound, validationReport, type Core, type Validat
 import { CATCHUPS, parseWindow, type Catchup } from '../discover/window.js';
 import { publicBaseUrl } from '../config/public-url.js';
 import { fileTooLarge } from '../manifest/load.js';
-import { AGENT_NAME_PATTERN } from '../agents/name.js';
-import { CADENCES, MAX_MANIFEST_BYTES, SCHEDULE_RELATIVE_PATH, type Cadence } from '../manifest/types.js';
+import { AGENT_NAME_RULE } from '../agents/name.js';
+import { DISCOVER_FILTERS, DISCOVER_FILTER_NAMES, pickFilters, type DiscoverFilterName, type DiscoverFilters } from '../discover/filters.js';
+import { compileCheck } from '../schema/check.js';
+import type { TSchema } from 'typebox';
+import { MAX_MANIFEST_BYTES, SCHEDULE_RELATIVE_PATH } from '../manifest/types.js';
 import type { BundleFormat } from '../prepare/event.js';
 import type { Include } from '../prepare/bundle-cache.js';
 import { parseRunClaim } from '../prepare/run.js';
@@ -118,9 +121,22 @@ function parseRuns(value: string): number {
   return n;
 }
 
-function parseAgentFilter(value: string): string {
-  if (!AGENT_NAME_PATTERN.test(value)) throw new InvalidArgumentError('agent names are 1-64 letters, digits, - or _, starting with a letter or digit.');
-  return value;
+/** Why a filter value is refused, where the schema's own words would be Ajv's. */
+const FILTER_RULES: Partial<Record<DiscoverFilterName, string>> = { agent: `${AGENT_NAME_RULE}.` };
+
+/** One flag per discover filter, from its schema: a closed set becomes choices, any other value is checked against the schema. */
+function filterOptions(): Option[] {
+  return DISCOVER_FILTER_NAMES.map((name) => {
+    const schema: TSchema & { description?: string; enum?: string[] } = DISCOVER_FILTERS[name];
+    const summary = (schema.description ?? '').split(/[;(]/)[0]!.trim();
+    const option = new Option(`--${name} <${name}>`, summary.charAt(0).toLowerCase() + summary.slice(1));
+    if (schema.enum) return option.choices(schema.enum);
+    const check = compileCheck(schema);
+    return option.argParser((value: string) => {
+      if (!check.check(value)) throw new InvalidArgumentError(FILTER_RULES[name] ?? `${check.problems(value).map((p) => p.message).join('; ')}.`);
+      return value;
+    });
+  });
 }
 
 const formatOption = (choices: string[], fallback: string) =>
@@ -279,10 +295,7 @@ async function prepareCommand(agent: string, options: PrepareOptions): Promise<v
 
 // ---- discover, serve --------------------------------------------------------
 
-interface DiscoverCommandOptions {
-  domain?: string;
-  cadence?: Cadence;
-  agent?: string;
+interface DiscoverCommandOptions extends DiscoverFilters {
   now?: Date;
   from?: string;
   to?: string;
@@ -299,9 +312,7 @@ async function discoverCommand(options: DiscoverCommandOptions): Promise<void> {
   const core = createCore(config, ROUTE_LINKS);
   try {
     const result = await core.discover({
-      ...(options.domain !== undefined ? { domain: options.domain } : {}),
-      ...(options.cadence !== undefined ? { cadence: options.cadence } : {}),
-      ...(options.agent !== undefined ? { agent: options.agent } : {}),
+      ...pickFilters(options as unknown as Record<string, unknown>),
       now,
       ...(window ? { window } : {}),
       // No request to take an origin from: the public URL, else the service's own listen address.
@@ -378,12 +389,11 @@ missing manifest, an unknown agent or a failed write, 2 a usage error.`,
     .option('--repo <slug>', "the repo's roster slug, for the run id and event (default: the directory name)")
     .action((agent: string, options) => prepareCommand(agent, options));
 
-  cli
+  const discoverCli = cli
     .command('discover')
-    .description('the scheduled (repo, agent) runs of the fleet, read from the same environment as the service')
-    .option('--domain <domain>', 'only repos of this roster domain')
-    .addOption(new Option('--cadence <cadence>', 'only entries of this cadence').choices([...CADENCES]))
-    .addOption(new Option('--agent <agent>', 'only runs of this agent').argParser(parseAgentFilter))
+    .description('the scheduled (repo, agent) runs of the fleet, read from the same environment as the service');
+  for (const option of filterOptions()) discoverCli.addOption(option);
+  discoverCli
     .addOption(new Option('--now <iso>', 'compute next runs after this instant (default: now)').argParser(parseNow))
     .option('--from <iso>', 'the due window: every fire time after this instant (the previous tick)')
     .option('--to <iso>', 'the end of the due window, inclusive (default: now)')

@@ -2,7 +2,6 @@ import path from 'node:path';
 import { nextRuns } from '../manifest/cron.js';
 import { resolveEntry, type ScheduleDefaults } from '../manifest/entries.js';
 import type { RepoManifests } from '../manifest/repo-manifests.js';
-import type { Cadence } from '../manifest/types.js';
 import type { RepoRoots } from '../repo/roots.js';
 import { formatInZone } from '../manifest/timezone.js';
 import { isDomainError } from '../errors.js';
@@ -12,6 +11,7 @@ import { mapInSlices } from '../concurrency/slices.js';
 import { SkipLog, type DiscoverLogger } from './skip-log.js';
 import type { DiscoverResult, RosterRepo, RosterSource, ScheduledRun, SkipReason, SkippedRepo } from './types.js';
 import { Slicer, WINDOW_LIMITS, firesInWindow, latestInWindow, tooManyRuns, type DueWindow } from './window.js';
+import type { DiscoverFilters } from './filters.js';
 
 export type { DiscoverLogger } from './skip-log.js';
 
@@ -37,10 +37,7 @@ export interface DiscoverDeps {
   prepareUrl: PrepareUrl;
 }
 
-export interface DiscoverOptions {
-  domain?: string;
-  cadence?: Cadence;
-  agent?: string;
+export interface DiscoverOptions extends DiscoverFilters {
   /** Reference instant for `next_run`. */
   now: Date;
   /** A due window (SPEC 4.1): one run per fire time in it instead of one per entry. */

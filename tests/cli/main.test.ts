@@ -363,6 +363,18 @@ describe('the same answers as the HTTP service', () => {
         expect(fromCli).toStrictEqual(fromRoute);
         expect((fromCli.scheduled_runs as unknown[]).length).toBe(2);
 
+        // Every discover filter is a flag with the route's meaning (flags come from one filter table).
+        for (const [name, value] of [['agent', 'coach'], ['agent', 'nobody'], ['domain', 'payments'], ['cadence', 'monthly']] as const) {
+          const byRoute = (await app.inject({ url: `/v1/discover?now=${NOW}&${name}=${value}` })).json() as Record<string, unknown>;
+          const byCli = run(['discover', '--now', NOW, `--${name}`, value], { env });
+          expect(byCli.status, byCli.stderr).toBe(0);
+          expect((JSON.parse(byCli.stdout) as Record<string, unknown>).scheduled_runs, `--${name} ${value}`).toStrictEqual(byRoute.scheduled_runs);
+        }
+        const badAgent = run(['discover', '--agent', '../x'], { env });
+        expect(badAgent.status).toBe(2);
+        expect(badAgent.stderr).toContain('agent names are 1-64 letters');
+        expect(run(['discover', '--domain', ''], { env }).status).toBe(2);
+
         const text = run(['discover', '--now', NOW, '--format', 'text'], { env });
         expect(text.stdout).toMatch(/alpha\s+coach\s+weekly/);
         expect(text.stdout).toContain('skipped beta: schedule_invalid');

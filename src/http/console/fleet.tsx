@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { VNode } from 'preact';
-import { Type, type Static } from 'typebox';
+import { Type, type Static, type TLiteral, type TOptional, type TUnion } from 'typebox';
 import type { RepoReport } from '../../discover/resolve.js';
 import type { DiscoverCounts, ScheduledRun } from '../../discover/types.js';
-import { AGENT_NAME_PATTERN } from '../../agents/name.js';
+import { DISCOVER_FILTERS, pickFilters, type DiscoverFilterName } from '../../discover/filters.js';
 import { CADENCES } from '../../manifest/types.js';
 import { parseNow } from '../now.js';
 import { fleet, link, repoHref, sendPage, signOutCsrf, type ConsoleContext } from './context.js';
@@ -13,9 +13,9 @@ import { Timeline } from './timeline.js';
 
 /** The fleet filters as a GET form sends them: an empty field means "any". */
 export const FleetQuery = Type.Object({
-  domain: Type.Optional(Type.String({ maxLength: 200 })),
-  cadence: Type.Optional(Type.Union([Type.Literal(''), Type.Literal('daily'), Type.Literal('weekly'), Type.Literal('monthly')])),
-  agent: Type.Optional(Type.String({ pattern: `^$|${AGENT_NAME_PATTERN.source}` })),
+  ...(Object.fromEntries(Object.entries(DISCOVER_FILTERS).map(([name, schema]) => [name, Type.Optional(Type.Union([Type.Literal(''), schema]))])) as {
+    [K in DiscoverFilterName]: TOptional<TUnion<[TLiteral<''>, (typeof DISCOVER_FILTERS)[K]]>>;
+  }),
   now: Type.Optional(Type.String({ format: 'date-time' })),
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
 });
@@ -214,13 +214,7 @@ export function fleetPage(app: FastifyInstance, ctx: ConsoleContext): void {
   app.get<{ Querystring: FleetQuery }>('/', { schema: { hide: true, querystring: FleetQuery } }, async (request, reply) => {
     const query = request.query;
     const now = parseNow(query.now);
-    const cadence = query.cadence || undefined;
-    const { result, repos } = await fleet(ctx, request, {
-      ...(query.domain ? { domain: query.domain } : {}),
-      ...(cadence ? { cadence } : {}),
-      ...(query.agent ? { agent: query.agent } : {}),
-      now,
-    });
+    const { result, repos } = await fleet(ctx, request, { ...pickFilters(query), now });
     return sendPage(
       reply,
       <FleetView

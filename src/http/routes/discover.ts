@@ -5,7 +5,7 @@ import { SharedDiscover } from '../../discover/single-flight.js';
 import { MAX_ROSTER_ENTRIES } from '../../discover/roster.js';
 import { RosterSourceNameSchema, SKIP_REASONS } from '../../discover/types.js';
 import { CATCHUPS, WINDOW_LIMITS, parseWindow } from '../../discover/window.js';
-import { AGENT_NAME_PATTERN } from '../../agents/name.js';
+import { DISCOVER_FILTERS, pickFilters, type DiscoverFilterName } from '../../discover/filters.js';
 import type { Services } from '../../services.js';
 import { Cadence, CronSource, Diagnostic, Now, StringEnum, problem } from '../schemas/common.js';
 import { isDomainError } from '../../errors.js';
@@ -71,6 +71,11 @@ const DiscoverResponse = Type.Object({
   }),
 });
 
+/** Every discover filter as an optional query parameter. */
+const FILTER_PARAMS = Object.fromEntries(Object.entries(DISCOVER_FILTERS).map(([name, schema]) => [name, Type.Optional(schema)])) as {
+  [K in DiscoverFilterName]: ReturnType<typeof Type.Optional<(typeof DISCOVER_FILTERS)[K]>>;
+};
+
 export const discoverRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   const { config, roster, metrics } = services;
   const shared = new SharedDiscover(services.discoverDeps);
@@ -90,9 +95,7 @@ export const discoverRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
         'When the roster cannot be had the whole call fails: 502 `hub_unreachable` or `hub_bad_response`, 500 `roster_file_invalid`. Reads only; idempotent. ' +
         `With \`from\` (and \`to\`, default now) it answers a due window: one run per fire time with from < scheduled_for <= to (catchup=latest: the latest per repo and agent), each with \`scheduled_for\` and a deterministic \`run_id\` (UUID v5), sorted by scheduled_for, then repo, then agent; at most ${WINDOW_LIMITS.maxDays} days and ${WINDOW_LIMITS.maxRuns} runs.`,
       querystring: Type.Object({
-        domain: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Only repos of this roster domain (passed to the State Hub too); scanned repos have no domain' })),
-        cadence: Type.Optional(Cadence),
-        agent: Type.Optional(Type.String({ pattern: AGENT_NAME_PATTERN.source, maxLength: 64, description: 'Only runs of this agent', examples: ['coach'] })),
+        ...FILTER_PARAMS,
         now: Type.Optional(Now('Compute next_run after this instant (default: the current time); also the default of `to`')),
         from: Type.Optional(
           Type.String({ maxLength: 64, description: 'Start of a due window, exclusive (RFC 3339 with Z or an offset): usually the previous tick', examples: ['2026-12-07T08:00:00Z'] }),
@@ -112,16 +115,14 @@ export const discoverRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
       },
     },
   }, async (request, reply) => {
-    const { domain, cadence, agent, from, to, catchup } = request.query;
+    const { from, to, catchup } = request.query;
     const now = parseNow(request.query.now);
     const window = parseWindow({ ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), ...(catchup !== undefined ? { catchup } : {}) }, now);
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     try {
       const result = await shared.run({
-        ...(domain !== undefined ? { domain } : {}),
-        ...(cadence !== undefined ? { cadence } : {}),
-        ...(agent !== undefined ? { agent } : {}),
+        ...pickFilters(request.query),
         now,
         ...(window ? { window } : {}),
         baseUrl: publicBaseUrl(config, app.server.address()),
