@@ -99,7 +99,8 @@ export class StateHubClient {
   async fetchRoster(domain?: string): Promise<unknown> {
     const url = this.reposUrl(domain);
     const deadline = AbortSignal.timeout(this.options.timeoutMs);
-    let failures = 0;
+    let attempts = 1;
+    let answered = false;
     // A RetryAgent per call is a thin wrapper over the shared pool; its retry
     // callback is ours, so it counts the attempts and keeps our rules: one
     // retry, right away, only for the statuses and codes above, never past
@@ -107,15 +108,26 @@ export class StateHubClient {
     const dispatcher = new RetryAgent(this.agent, {
       statusCodes: [...RETRYABLE_STATUS],
       retry: (err, _context, again) => {
-        failures++;
-        if (failures === 1 && !deadline.aborted && this.worthRetry(err)) again(null);
-        else again(err);
+        // A body cut short is not resumed (RetryAgent would ask for the rest
+        // with Range, and the roster may have changed in between): the GET is
+        // retried whole below.
+        if (attempts === 1 && !answered && !deadline.aborted && this.worthRetry(err)) {
+          attempts++;
+          again(null);
+        } else again(err);
       },
     });
-    try {
-      return await this.getJson(url, deadline, dispatcher);
-    } catch (err) {
-      throw this.toDomainError(this.classify(err, deadline), Math.max(1, failures));
+    for (;;) {
+      answered = false;
+      try {
+        return await this.getJson(url, deadline, dispatcher, () => (answered = true));
+      } catch (err) {
+        if (answered && attempts === 1 && !deadline.aborted && !(err instanceof HubFailure) && this.worthRetry(err as Error)) {
+          attempts++;
+          continue;
+        }
+        throw this.toDomainError(this.classify(err, deadline), attempts);
+      }
     }
   }
 
@@ -135,8 +147,9 @@ export class StateHubClient {
     return { accept: 'application/json', 'user-agent': this.userAgent };
   }
 
-  private async getJson(url: URL, signal: AbortSignal, dispatcher: Dispatcher): Promise<unknown> {
+  private async getJson(url: URL, signal: AbortSignal, dispatcher: Dispatcher, onAnswer: () => void): Promise<unknown> {
     const res = await request(url, { dispatcher, method: 'GET', headers: this.headers(), signal });
+    onAnswer();
     const { statusCode, body } = res;
     if (statusCode < 200 || statusCode >= 300) {
       // Drain a little so the connection can be reused; a large body just closes it.

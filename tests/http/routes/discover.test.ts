@@ -291,6 +291,49 @@ describe('GET /v1/discover when the State Hub misbehaves', () => {
     expect(hub.requests).toHaveLength(2);
   });
 
+  it('retries the whole GET after the connection is reset mid-body, not a Range resume, and succeeds', async () => {
+    const roster = JSON.stringify([repo('valid', at('valid'))]);
+    hub.respond(
+      (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write(roster.slice(0, 10));
+        setTimeout(() => res.socket?.destroy(), 50);
+      },
+      json([repo('valid', at('valid'))]),
+    );
+    const { status, body } = await get('/v1/discover');
+    expect(status).toBe(200);
+    expect(body.scheduled_runs).toHaveLength(1);
+    expect(hub.requests).toHaveLength(2);
+    expect(hub.requests[1]!.headers.range).toBeUndefined();
+  });
+
+  it('never splices two rosters: a hub honouring Range after a mid-body reset is not asked for the rest', async () => {
+    const first = JSON.stringify([repo('valid', at('valid')), repo('mixed', at('mixed'))]);
+    const second = JSON.stringify([repo('valid', at('valid')), repo('disabled', at('disabled'))]);
+    const cut = first.indexOf('"mixed"');
+    hub.respond(
+      (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write(first.slice(0, cut));
+        setTimeout(() => res.socket?.destroy(), 50);
+      },
+      (req, res) => {
+        const range = /^bytes=(\d+)-$/.exec(String(req.headers.range ?? ''));
+        if (!range) return json(JSON.parse(second))(req, res, 2);
+        // The roster changed in between: the "rest" is the rest of another document.
+        const start = Number(range[1]);
+        const rest = second.slice(start);
+        res.writeHead(206, { 'content-type': 'application/json', 'content-range': `bytes ${start}-${second.length - 1}/${second.length}`, 'content-length': Buffer.byteLength(rest) });
+        res.end(rest);
+      },
+    );
+    const { status, body } = await get('/v1/discover');
+    expect(status).toBe(200);
+    expect(hub.requests[1]!.headers.range).toBeUndefined();
+    expect(body.scheduled_runs.map((run) => run.repo)).not.toContain('mixed');
+  });
+
   it('does not retry a 429', async () => {
     hub.respond(raw(429, 'slow down'));
     const { status, body } = await get('/v1/discover');
