@@ -17,7 +17,9 @@ const position = (err: unknown): string => {
 export const requestBodyPlugin = fp(async (app: FastifyInstance) => {
   app.addHook('preParsing', async (request, reply, payload) => {
     const coding = request.headers['content-encoding']?.trim().toLowerCase();
-    if (coding && coding !== 'identity') {
+    // Only a body is refused: a GET (or an empty POST) with a stray header is answered as ever.
+    const hasBody = request.method !== 'GET' && request.method !== 'HEAD' && (request.headers['transfer-encoding'] !== undefined || (request.headers['content-length'] ?? '0') !== '0');
+    if (coding && coding !== 'identity' && hasBody) {
       // RFC 9110 12.5.3: a 415 for a content coding names the acceptable ones.
       reply.header('accept-encoding', 'identity');
       const echo = coding.length <= 40 && /^[a-z0-9 ,_-]+$/.test(coding) ? ` (${coding})` : '';
