@@ -106,10 +106,18 @@ function withConfig<T>(load: () => T): T {
   }
 }
 
+/** Whether the YYYY-MM-DD the value starts with is a real day: Date reads 2026-02-30 as 2 March. */
+function isCalendarDay(value: string): boolean {
+  const [year, month, day] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
 function parseNow(value: string): Date {
   const parsed = new Date(value);
   // Date accepts forms such as "2026" or "Dec 1": demand an ISO-8601 instant with a zone.
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i.test(value) || Number.isNaN(parsed.getTime())) {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i.test(value) || Number.isNaN(parsed.getTime()) || !isCalendarDay(value)) {
     throw new InvalidArgumentError(NOW_DETAIL);
   }
   return parsed;

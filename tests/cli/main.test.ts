@@ -162,6 +162,8 @@ describe('deviations and exit codes', () => {
     ['a bad --format', ['validate', '--format', 'xml']],
     ['--runs out of range', ['list', '--runs', '11']],
     ['a --now that is not an instant', ['list', '--now', 'tomorrow']],
+    // Date would read it as 2 March; the service refuses it as invalid_now.
+    ['a --now on a day the month does not have', ['list', '--now', '2026-02-30T08:00:00Z']],
     ['prepare without an agent', ['prepare']],
     ['a malformed agent name', ['prepare', '../etc']],
     ['an invalid --timezone', ['init', '--timezone', 'Mars/Olympus']],
