@@ -4,6 +4,9 @@ import { DomainError } from '../errors.js';
 /** Roster responses larger than this are refused (a fleet of thousands of repos is well under 1 MiB). */
 export const MAX_HUB_RESPONSE_BYTES = 5 * 1024 * 1024;
 
+/** undici's error for a body past maxResponseSize. */
+const OVERSIZE = 'UND_ERR_RES_EXCEEDED_MAX_SIZE';
+
 /** Upstream answers worth one more try: the hub or a proxy in front of it hiccupped. */
 const RETRYABLE_STATUS = new Set([500, 502, 503, 504]);
 
@@ -111,7 +114,10 @@ export class StateHubClient {
         // A body cut short is not resumed (RetryAgent would ask for the rest
         // with Range, and the roster may have changed in between): the GET is
         // retried whole below.
-        if (attempts === 1 && !answered && !deadline.aborted && this.worthRetry(err)) {
+        // Before an answer, a body over the limit is that of a 500/502/503/504
+        // (RetryAgent reads it to the end before retrying): retried like its status.
+        const oversizeError = !answered && errorCode(err) === OVERSIZE;
+        if (attempts === 1 && !answered && !deadline.aborted && (oversizeError || this.worthRetry(err))) {
           attempts++;
           again(null);
         } else again(err);
@@ -177,7 +183,7 @@ export class StateHubClient {
     try {
       text = await body.text();
     } catch (err) {
-      if (errorCode(err) === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
+      if (errorCode(err) === OVERSIZE) {
         throw new HubFailure('hub_bad_response', `the State Hub's answer exceeds the limit of ${this.maxBytes} bytes`);
       }
       throw err;
@@ -197,6 +203,9 @@ export class StateHubClient {
     const code = errorCode(err);
     if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
       return new HubFailure('hub_unreachable', `the State Hub did not answer within ${this.options.timeoutMs} ms`);
+    }
+    if (code === OVERSIZE) {
+      return new HubFailure('hub_bad_response', `the State Hub answered an error whose body exceeds the limit of ${this.maxBytes} bytes`);
     }
     // RetryAgent's error for a retryable status that failed again: it read (and dropped) that body itself.
     const status = (err as { statusCode?: unknown }).statusCode;

@@ -334,6 +334,33 @@ describe('GET /v1/discover when the State Hub misbehaves', () => {
     expect(body.scheduled_runs.map((run) => run.repo)).not.toContain('mixed');
   });
 
+  it('retries once after a 500 whose body is larger than a roster may be, and succeeds', async () => {
+    hub.respond(
+      (_req, res) => {
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.on('error', () => undefined);
+        res.end(Buffer.alloc(6 * 1024 * 1024, 0x20));
+      },
+      json([repo('valid', at('valid'))]),
+    );
+    const { status, body } = await get('/v1/discover');
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body.scheduled_runs).toHaveLength(1);
+    expect(hub.requests).toHaveLength(2);
+  });
+
+  it('fails with hub_bad_response (not "unreachable") when both answers are 503s over the limit', async () => {
+    hub.respond((_req, res) => {
+      res.writeHead(503, { 'content-type': 'text/plain' });
+      res.on('error', () => undefined);
+      res.end(Buffer.alloc(6 * 1024 * 1024, 0x20));
+    });
+    const { status, body } = await get('/v1/discover');
+    expect(status).toBe(502);
+    expect(body).toMatchObject({ code: 'hub_bad_response', attempts: 2 });
+    expect(hub.requests).toHaveLength(2);
+  });
+
   it('does not retry a 429', async () => {
     hub.respond(raw(429, 'slow down'));
     const { status, body } = await get('/v1/discover');
