@@ -418,6 +418,8 @@ describe('GET /v1/discover when the State Hub misbehaves', () => {
     expect(status).toBe(502);
     expect(body.code).toBe('hub_bad_response');
     expect(body.detail).toContain('limit');
+    expect(body.detail).toContain('answer is 6291456 bytes');
+    expect(hub.requests).toHaveLength(1);
   });
 
   it('stops reading a chunked body once it passes 5 MiB', async () => {
