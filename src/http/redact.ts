@@ -27,6 +27,17 @@ function decodedName(raw: string): string {
   }
 }
 
+/** Whether a percent-encoded value, decoded, holds one of `secrets` (escapes vary: %2f, %2F, a needless %74). */
+function holdsSecret(value: string, secrets: readonly string[]): boolean {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(value);
+  } catch {
+    return false;
+  }
+  return secrets.some((secret) => secret !== '' && decoded.includes(secret));
+}
+
 /**
  * The URL as the client sent it, with the value of every token-looking query
  * parameter (`access_token`, `token`, `api_key`, `password`, ...) replaced by
@@ -55,7 +66,7 @@ export function urlRedactor(secrets: readonly string[]): (url: string) => string
         const part = parts[i]!;
         const eq = part.indexOf('=');
         const name = eq < 0 ? part : part.slice(0, eq);
-        if (SECRET_PARAM.test(ENCODED.test(name) ? decodedName(name) : name)) {
+        if (SECRET_PARAM.test(ENCODED.test(name) ? decodedName(name) : name) || (secrets.length > 0 && part.includes('%') && holdsSecret(part.slice(eq + 1), secrets))) {
           parts[i] = `${name}=${REDACTED}`;
           changed = true;
         }

@@ -15,4 +15,10 @@ describe('access-log URL redaction', () => {
     const redact = urlRedactor(['tok/en+1']);
     expect(redact('/v1/tok/en+1?q=tok%2Fen%2B1&note=x')).toBe('/v1/[redacted]?q=[redacted]&note=x');
   });
+
+  it('redacts a configured token however a value percent-encodes it (lower-case hex, needless escapes)', () => {
+    const redact = urlRedactor(['tok/en+1-abcdefgh']);
+    expect(redact('/v1/schedule?q=tok%2fen%2b1-abcdefgh&note=x')).toBe('/v1/schedule?q=[redacted]&note=x');
+    expect(redact('/v1/schedule?q=%74ok/en%2B1-abcdefgh')).toBe('/v1/schedule?q=[redacted]');
+  });
 });
