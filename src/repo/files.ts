@@ -60,6 +60,8 @@ interface FileHandle {
   parentFd: number;
   name: string;
   fd?: number;
+  /** fstat of `fd`: what is read is sized by the opened object, not by the look before it. */
+  stat?: Stats;
 }
 
 const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
@@ -201,7 +203,8 @@ export class RepoView {
     if (file.status !== 'ok') return { status: file.status, path: file.path };
     const fd = this.openFile(file);
     if (fd === undefined) return { status: 'missing', path: file.path };
-    const { stat } = file;
+    // The opened file's size: it may have been replaced since the look (the view is then unstable).
+    const stat = this.files.get(file)?.stat ?? file.stat;
     if (stat.size > limit && !truncate) return { status: 'too_large', path: file.path, bytes: stat.size, limit };
     // Read at most limit + 1 bytes: a file that grew after fstat is still caught.
     const buffer = Buffer.allocUnsafe(Math.min(stat.size, limit) + 1);
@@ -265,6 +268,7 @@ export class RepoView {
     }
     if (identityOf(stat) !== identityOf(file.stat)) this.unstable = true;
     handle.fd = fd;
+    handle.stat = stat;
     return fd;
   }
 

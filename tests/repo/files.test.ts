@@ -110,6 +110,33 @@ describe('RepoView (core)', () => {
     }
   });
 
+  it('a file replaced between the look and the read by a longer one is read whole, or refused over the cap, never cut at the old size', () => {
+    const scope = (name: string) => path.join(fleet.dir, 'links', 'docs', name);
+    const replace = (text: string) => {
+      writeFileSync(scope('scope.new'), text);
+      renameSync(scope('scope.new'), scope('scope.md'));
+    };
+    replace('short\n');
+    const longer = `${'a longer scope line\n'.repeat(20)}`;
+    const v = view('links');
+    try {
+      v.open('SCOPE.md', 'file');
+      replace(longer);
+      expect(v.read('SCOPE.md', 1024)).toMatchObject({ status: 'ok', text: longer, truncated: false });
+    } finally {
+      v.close();
+    }
+    const w = view('links');
+    try {
+      replace('short\n');
+      w.open('SCOPE.md', 'file');
+      replace(longer);
+      expect(w.read('SCOPE.md', 100)).toMatchObject({ status: 'too_large' });
+    } finally {
+      w.close();
+    }
+  });
+
   it('refuses a view whose root is not where it was resolved to (swapped for a link)', () => {
     const real = path.join(fleet.dir, 'fresh');
     const moved = `${real}-moved`;
