@@ -206,7 +206,7 @@ export class RepoView {
     // The opened file's size: it may have been replaced since the look (the view is then unstable).
     const stat = this.files.get(file)?.stat ?? file.stat;
     if (stat.size > limit && !truncate) return { status: 'too_large', path: file.path, bytes: stat.size, limit };
-    // Read at most limit + 1 bytes: a file that grew after fstat is still caught.
+    // One byte more than fstat saw (at most limit + 1): a file that grew since is noticed.
     const buffer = Buffer.allocUnsafe(Math.min(stat.size, limit) + 1);
     let filled = 0;
     try {
@@ -220,6 +220,12 @@ export class RepoView {
     } catch {
       this.unstable = true;
       return { status: 'missing', path: file.path };
+    }
+    if (filled > stat.size) {
+      // Grown since its fstat (appended to): the text is what it held then,
+      // never a stray first byte of what came after; not to be cached.
+      this.unstable = true;
+      filled = stat.size;
     }
     const truncated = filled > limit;
     if (truncated && !truncate) return { status: 'too_large', path: file.path, bytes: filled, limit };

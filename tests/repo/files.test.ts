@@ -1,4 +1,4 @@
-import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -134,6 +134,22 @@ describe('RepoView (core)', () => {
       expect(w.read('SCOPE.md', 100)).toMatchObject({ status: 'too_large' });
     } finally {
       w.close();
+    }
+  });
+
+  it('a file appended to after it was opened reads as it was then (no stray byte of the next line), and the view is not cached', () => {
+    const log = path.join(fleet.dir, 'links', 'docs', 'appended.jsonl');
+    writeFileSync(log, '{"n":1}\n');
+    const inputs = [{ relative: 'docs/appended.jsonl', kind: 'file' as const }];
+    const v = view('links');
+    try {
+      expect(v.read('docs/appended.jsonl', 1024)).toMatchObject({ text: '{"n":1}\n' });
+      appendFileSync(log, '{"n":2}\n');
+      // The batch's second call reads the same opened file: the same text, not '{"n":1}\n{'.
+      expect(v.read('docs/appended.jsonl', 1024)).toMatchObject({ status: 'ok', text: '{"n":1}\n' });
+      expect(v.fingerprint(inputs)).toBeUndefined();
+    } finally {
+      v.close();
     }
   });
 
