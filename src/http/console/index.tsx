@@ -13,6 +13,7 @@ import { repoPage } from './repo.js';
 import { cookieSecret, SESSION_COOKIE, sessionValid } from './session.js';
 import { PUBLIC, signInPages } from './sign-in.js';
 import { validatePage } from './validate.js';
+import { BEARER_CHALLENGE } from '../plugins/auth.js';
 
 /** No script and no inline style anywhere: the pages work without JavaScript. */
 const SECURITY_HEADERS: Readonly<Record<string, string>> = {
@@ -64,6 +65,7 @@ export async function consolePlugin(app: FastifyInstance, { services }: { servic
       const unsigned = raw === undefined ? undefined : request.unsignCookie(raw);
       if (unsigned?.valid && unsigned.value !== null && sessionValid(unsigned.value, Date.now())) return;
       if (request.method === 'GET' || request.method === 'HEAD') return reply.redirect('/ui/sign-in', 303);
+      reply.header('www-authenticate', BEARER_CHALLENGE);
       return sendPage(reply, <Layout title="Sign in first" section="error"><h1>Sign in first</h1><p><a href="/ui/sign-in">Sign in</a></p></Layout>, 401);
     });
   }

@@ -5,6 +5,7 @@ import { tokenMatcher } from '../plugins/auth.js';
 import { sendPage, type ConsoleContext } from './context.js';
 import { Layout } from './layout.js';
 import { SESSION_COOKIE, SESSION_TTL_S, newSessionValue } from './session.js';
+import { INVALID_TOKEN_CHALLENGE } from '../plugins/auth.js';
 
 const SignInForm = Type.Object(
   {
@@ -55,7 +56,10 @@ export function signInPages(app: FastifyInstance, ctx: ConsoleContext): void {
     async (request, reply) => {
       if (!ctx.auth) return reply.redirect('/', 303);
       // The form again, with the message; 401 so access logs and metrics show failed sign-ins.
-      if (!matches(request.body.token)) return sendPage(reply, <SignInView csrf={reply.generateCsrf()} failed={true} />, 401);
+      if (!matches(request.body.token)) {
+        reply.header('www-authenticate', INVALID_TOKEN_CHALLENGE);
+        return sendPage(reply, <SignInView csrf={reply.generateCsrf()} failed={true} />, 401);
+      }
       reply.setCookie(SESSION_COOKIE, newSessionValue(Date.now()), { signed: true, httpOnly: true, sameSite: 'strict', secure: 'auto', path: '/', maxAge: SESSION_TTL_S });
       return reply.redirect('/', 303);
     },

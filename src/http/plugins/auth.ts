@@ -29,6 +29,10 @@ const unauthorized = (detail: string): HttpError => new HttpError('unauthorized'
  * documents the scheme and its 401 whether or not tokens are configured, so
  * the OpenAPI document does not depend on configuration.
  */
+/** RFC 9110 11.6.1: every 401 names the scheme it wants; the console's 401s use these too. */
+export const BEARER_CHALLENGE = 'Bearer realm="kaizen-schedule"';
+export const INVALID_TOKEN_CHALLENGE = 'Bearer realm="kaizen-schedule", error="invalid_token"';
+
 export const authPlugin = fp(async (app: FastifyInstance, opts: { tokens: readonly string[] }) => {
   const matches = tokenMatcher(opts.tokens);
 
@@ -46,11 +50,11 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { tokens: readon
     const header = request.headers.authorization;
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match) {
-      reply.header('www-authenticate', 'Bearer realm="kaizen-schedule"');
+      reply.header('www-authenticate', BEARER_CHALLENGE);
       return done(unauthorized('This route requires an Authorization: Bearer <token> header.'));
     }
     if (!matches(match[1]!)) {
-      reply.header('www-authenticate', 'Bearer realm="kaizen-schedule", error="invalid_token"');
+      reply.header('www-authenticate', INVALID_TOKEN_CHALLENGE);
       return done(unauthorized('The bearer token is not valid.'));
     }
     done();

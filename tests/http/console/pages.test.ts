@@ -271,6 +271,7 @@ describe('console with KAIZEN_API_TOKENS set', () => {
     }
     const post = await app.inject({ method: 'POST', url: '/ui/validate', ...form({ manifest: 'version: "1"' }) });
     expect(post.statusCode).toBe(401);
+    expect(post.headers['www-authenticate']).toBe('Bearer realm="kaizen-schedule"');
     const signInPage = await app.inject('/ui/sign-in');
     expect(signInPage.statusCode).toBe(200);
     expect(signInPage.body).toContain('type="password"');
@@ -293,6 +294,7 @@ describe('console with KAIZEN_API_TOKENS set', () => {
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
     const wrong = await app.inject({ method: 'POST', url: '/ui/sign-in', cookies: { kaizen_csrf: csrfCookie }, ...form({ _csrf: csrf, token: 'not-the-token-at-all' }) });
     expect(wrong.statusCode).toBe(401);
+    expect(wrong.headers['www-authenticate']).toBe('Bearer realm="kaizen-schedule", error="invalid_token"');
     expect(wrong.headers['content-type']).toMatch(/^text\/html/);
     expect(wrong.body).toContain('That token is not valid.');
     expect(cookie(wrong, 'kaizen_session')).toBeUndefined();
