@@ -15,17 +15,18 @@ const position = (err: unknown): string => {
  * JSON bytes, and JSON errors say where the text broke or which key was refused.
  */
 export const requestBodyPlugin = fp(async (app: FastifyInstance) => {
-  app.addHook('preParsing', async (request, reply, payload) => {
-    const coding = request.headers['content-encoding']?.trim().toLowerCase();
+  // Callback-style and first checking for the header: it runs on every request, the hot prepare included.
+  app.addHook('preParsing', (request, reply, payload, done) => {
+    const raw = request.headers['content-encoding'];
+    if (raw === undefined) return done(null, payload);
+    const coding = raw.trim().toLowerCase();
     // Only a body is refused: a GET (or an empty POST) with a stray header is answered as ever.
     const hasBody = request.method !== 'GET' && request.method !== 'HEAD' && (request.headers['transfer-encoding'] !== undefined || (request.headers['content-length'] ?? '0') !== '0');
-    if (coding && coding !== 'identity' && hasBody) {
-      // RFC 9110 12.5.3: a 415 for a content coding names the acceptable ones.
-      reply.header('accept-encoding', 'identity');
-      const echo = coding.length <= 40 && /^[a-z0-9 ,_-]+$/.test(coding) ? ` (${coding})` : '';
-      throw new HttpError('unsupported_content_encoding', `Compressed request bodies are not supported${echo}; send the body uncompressed, without Content-Encoding.`);
-    }
-    return payload;
+    if (coding === '' || coding === 'identity' || !hasBody) return done(null, payload);
+    // RFC 9110 12.5.3: a 415 for a content coding names the acceptable ones.
+    reply.header('accept-encoding', 'identity');
+    const echo = coding.length <= 40 && /^[a-z0-9 ,_-]+$/.test(coding) ? ` (${coding})` : '';
+    done(new HttpError('unsupported_content_encoding', `Compressed request bodies are not supported${echo}; send the body uncompressed, without Content-Encoding.`));
   });
 
   app.removeContentTypeParser('application/json');
