@@ -7,10 +7,10 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VALID_MANIFEST, tempFleet, type TempDir } from './helpers/fleet.js';
 import { ROOT } from './helpers/paths.js';
+import { freePort } from './helpers/ports.js';
 
 let fleet: TempDir;
 const running = new Set<ChildProcessWithoutNullStreams>();
@@ -21,13 +21,6 @@ interface Server {
   output: () => string;
 }
 
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /** Starts src/server.ts (through tsx) on a free port and waits for its start-up line. */
 async function startServer(env: Record<string, string> = {}): Promise<Server> {

@@ -6,24 +6,17 @@
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VALID_MANIFEST, tempFleet, type TempDir } from '../helpers/fleet.js';
 import { startStateHub, type StateHubStandIn } from '../helpers/state-hub.js';
 import { ROOT } from '../helpers/paths.js';
+import { freePort } from '../helpers/ports.js';
 
 let fleet: TempDir;
 let hub: StateHubStandIn;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 interface Running {
   child: ChildProcessWithoutNullStreams;
