@@ -320,7 +320,7 @@ async function discoverCommand(options: DiscoverCommandOptions): Promise<void> {
   const core = createCore(config, ROUTE_LINKS);
   try {
     const result = await core.discover({
-      ...pickFilters(options as unknown as Record<string, unknown>),
+      ...pickFilters(options),
       now,
       ...(window ? { window } : {}),
       // No request to take an origin from: the public URL, else the service's own listen address.

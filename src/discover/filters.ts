@@ -19,8 +19,9 @@ export type DiscoverFilters = { [K in DiscoverFilterName]?: Static<(typeof DISCO
 export const DISCOVER_FILTER_NAMES = Object.keys(DISCOVER_FILTERS) as DiscoverFilterName[];
 
 /** The filters set in `source` (a parsed query, CLI options), and nothing else. */
-export function pickFilters(source: Readonly<Record<string, unknown>>): DiscoverFilters {
+export function pickFilters(source: object): DiscoverFilters {
+  const values = source as Readonly<Record<string, unknown>>;
   const filters: Record<string, unknown> = {};
-  for (const name of DISCOVER_FILTER_NAMES) if (source[name] !== undefined && source[name] !== '') filters[name] = source[name];
+  for (const name of DISCOVER_FILTER_NAMES) if (values[name] !== undefined && values[name] !== '') filters[name] = values[name];
   return filters as DiscoverFilters;
 }
