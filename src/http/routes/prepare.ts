@@ -23,6 +23,21 @@ const PreparedBundleSchema = Type.Object(
 );
 
 const INCLUDES: readonly Include[] = ['pointers', 'event'];
+/** Shared by every call without `include` (most of them): nothing to allocate per request. */
+const NO_INCLUDES: ReadonlySet<Include> = new Set();
+
+function parseInclude(list: string): ReadonlySet<Include> {
+  const include = new Set<Include>();
+  for (const raw of list.split(',')) {
+    const item = raw.trim();
+    if (item === '') continue;
+    if (!(INCLUDES as readonly string[]).includes(item)) {
+      throw new HttpError('invalid_include', `include accepts ${INCLUDES.join(', ')}; got '${item}'.`);
+    }
+    include.add(item as Include);
+  }
+  return include;
+}
 
 /**
  * Picks the format: explicit `format` wins, else the higher q of the two types
@@ -109,15 +124,7 @@ export const prepareRoutes: FastifyPluginAsyncTypebox<{ services: Services; even
   }, async (request, reply) => {
     const { agent } = request.params;
     assertAgentName(agent);
-    const include = new Set<Include>();
-    for (const raw of (request.query.include ?? '').split(',')) {
-      const item = raw.trim();
-      if (item === '') continue;
-      if (!(INCLUDES as readonly string[]).includes(item)) {
-        throw new HttpError('invalid_include', `include accepts ${INCLUDES.join(', ')}; got '${item}'.`);
-      }
-      include.add(item as Include);
-    }
+    const include = request.query.include === undefined ? NO_INCLUDES : parseInclude(request.query.include);
     const format = negotiateFormat(request.query.format, request.headers.accept);
     if (include.has('event') && format === 'markdown') {
       throw new HttpError('invalid_include', 'include=event applies to JSON bundles; ask for format=json.');
@@ -125,13 +132,7 @@ export const prepareRoutes: FastifyPluginAsyncTypebox<{ services: Services; even
     const now = request.query.now === undefined ? undefined : parseNow(request.query.now);
     const { repo } = request.query;
     const run = parseRunClaim(request.query.run_id, request.query.scheduled_for, repo);
-    const { bundle, cache, event } = await bundles.prepare(request.query.target, agent, {
-      format,
-      include,
-      ...(now ? { now } : {}),
-      ...(run ? { run } : {}),
-      ...(repo !== undefined ? { repo } : {}),
-    });
+    const { bundle, cache, event } = await bundles.prepare(request.query.target, agent, { format, include, now, run, repo });
     const { body, etag } = bundle;
     if (events && event) (request as unknown as EventCarrier)[PREPARED_EVENT] = event;
 
