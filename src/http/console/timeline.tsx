@@ -75,6 +75,14 @@ export interface TimelineProps {
 export function Timeline({ rows, now, zone }: TimelineProps): VNode {
   const { width, label, right, header, row, days: dayCount } = GEOMETRY;
   const days = localDays(zone, now, dayCount);
+  // The cron engine stops at local 9999-12-31 (four-digit years), and so do the day lines.
+  if (days.length === 0) {
+    return (
+      <figure class="timeline-figure">
+        <figcaption>{`No timeline: the next ${dayCount} days lie past 9999-12-31, the last day schedules are computed for.`}</figcaption>
+      </figure>
+    );
+  }
   const start = days[0]!.start;
   const end = days.at(-1)!.end;
   const x = (t: number): number => label + ((t - start) / (end - start)) * (width - label - right);
@@ -87,7 +95,7 @@ export function Timeline({ rows, now, zone }: TimelineProps): VNode {
   return (
     <figure class="timeline-figure">
       <figcaption>
-        {`Runs of ${plural(drawn.length, 'repo')} in the next 7 days; day lines at midnight ${zone}.`}
+        {`Runs of ${plural(drawn.length, 'repo')} in the next ${plural(days.length, 'day')}; day lines at midnight ${zone}.`}
       </figcaption>
       <div class="timeline">
         <svg xmlns="http://www.w3.org/2000/svg" viewBox={`0 0 ${width} ${height}`} role="img" aria-labelledby="timeline-title">

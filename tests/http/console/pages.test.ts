@@ -75,6 +75,19 @@ describe('console pages over the example fleet', () => {
     expect(html).toContain('<title>coach · Mon 30 Mar 2026, 09:00 (UTC+02:00) Europe/Berlin</title>');
   });
 
+  it('fleet timeline: near the last day the schedule engine computes, the days that remain; past it, a note', async () => {
+    // 9999-12-30 in Berlin: the engine's last midnight (local 9999-12-31) closes it, the last whole day there is.
+    const lastDay = await app.inject('/?now=9999-12-30T12:00:00Z');
+    expect(lastDay.statusCode).toBe(200);
+    expect(lastDay.body).toContain('in the next 1 day;');
+    expect(lastDay.body).toContain('>Thu 30 Dec</text>');
+    // From that midnight on there is no whole day left to draw (the API still answers: tests/http/routes).
+    const past = await app.inject('/?now=9999-12-30T23:30:00Z');
+    expect(past.statusCode).toBe(200);
+    expect(past.body).toContain('No timeline: the next 7 days lie past 9999-12-31');
+    expect(past.body).not.toContain('<svg xmlns');
+  });
+
   it('fleet filters: cadence and agent narrow the runs; an unknown value is a 400 page', async () => {
     const daily = (await app.inject(`/?now=${NOW}&cadence=daily&agent=&domain=`)).body;
     expect(daily).toContain('<dd data-count="scheduled_runs">2</dd>');
