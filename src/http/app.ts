@@ -45,9 +45,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // genReqId reads the header itself: with requestIdHeader set, Fastify would
     // take any incoming value as is and never call genReqId for it.
     requestIdHeader: false,
+    // One that holds an API token is replaced too: the id is on every log line and echoed back.
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
-      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) && !config.apiTokens.some((t) => incoming.includes(t)) ? incoming : randomUUID();
     },
     // One access-log line per request (in onResponse below) instead of two.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),

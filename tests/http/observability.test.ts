@@ -105,6 +105,24 @@ describe('request ids', () => {
     expect(none.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('never takes an API token as the request id: it would reach every log line and the response', async () => {
+    const TOKEN = 'tok-SECRET-aaaaaaaaaaaaaaaa1';
+    const captured = captureLog();
+    const locked = await buildApp(testConfig({ KAIZEN_REPO_ROOTS: fleet.dir, KAIZEN_API_TOKENS: TOKEN }), { logger: { level: 'info', stream: captured.stream } });
+    try {
+      for (const id of [TOKEN, `run-${TOKEN}-7`]) {
+        for (const headers of [{ 'x-request-id': id }, { 'x-request-id': id, authorization: `Bearer ${TOKEN}` }]) {
+          const res = await locked.inject({ url: '/v1/agents', headers });
+          expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+        }
+      }
+      expect(captured.lines.length).toBeGreaterThan(0);
+      expect(captured.lines.join('\n')).not.toContain(TOKEN);
+    } finally {
+      await locked.close();
+    }
+  });
+
   it('puts the request id on every log line of the request, including the access line', async () => {
     logs.length = 0;
     await app.inject({ url: '/v1/schedule?target=alpha', headers: { 'x-request-id': 'trace-me-1' } });
