@@ -8,7 +8,7 @@ import { logDestination } from '../observability/log.js';
 import { createServices, type Services } from '../services.js';
 import { consolePlugin } from './console/index.js';
 import { authPlugin } from './plugins/auth.js';
-import { errorsPlugin, frameworkErrors } from './plugins/errors.js';
+import { clientErrors, errorsPlugin, frameworkErrors } from './plugins/errors.js';
 import { requestBodyPlugin } from './plugins/request-body.js';
 import { limitsPlugin } from './plugins/limits.js';
 import { metricsPlugin } from './plugins/prometheus.js';
@@ -54,6 +54,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     // Malformed percent-encoding and over-long path parameters, refused by the router itself.
     frameworkErrors,
+    // And what Node's HTTP parser refuses before the router sees it.
+    clientErrorHandler: clientErrors,
     // Draining is answered by the limits plugin, as problem+json with Retry-After.
     return503OnClosing: false,
     requestTimeout: 30_000,

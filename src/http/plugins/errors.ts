@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { DomainError } from '../../errors.js';
@@ -131,6 +134,37 @@ export function toProblem(error: FastifyError, request: FastifyRequest): Problem
     return problemDocument(error.statusCode, CLIENT_ERROR_CODES[error.statusCode] ?? 'client_error', error.message);
   }
   return undefined;
+}
+
+/** What Node's HTTP parser refuses, by its error code; anything else it refuses is `bad_request`. */
+const PARSER_ERRORS: Record<string, { status: number; code: string; detail: string }> = {
+  HPE_HEADER_OVERFLOW: { status: 431, code: 'headers_too_large', detail: 'The request line and headers are larger than the server accepts.' },
+  HPE_INVALID_CONTENT_LENGTH: { status: 400, code: 'invalid_content_length', detail: 'Content-Length must be one decimal number of bytes.' },
+  HPE_UNEXPECTED_CONTENT_LENGTH: { status: 400, code: 'invalid_content_length', detail: 'Content-Length must be given once, and not with Transfer-Encoding.' },
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: 'request_timeout', detail: 'The request did not arrive in time.' },
+};
+
+/**
+ * Fastify's `clientErrorHandler` option: a request Node's HTTP parser refuses
+ * (headers too large, a malformed Content-Length or chunk, no HTTP at all)
+ * never reaches a route or a hook, and Fastify would answer with its own JSON.
+ * This answers it as every other error, then closes the connection: after a
+ * parse error the rest of its bytes cannot be trusted. The raw packet is not
+ * logged (it may hold credentials).
+ */
+export function clientErrors(this: FastifyInstance, error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const known = PARSER_ERRORS[error.code ?? ''];
+  const doc = known ? problemDocument(known.status, known.code, known.detail) : problemDocument(400, 'bad_request', 'The request is not valid HTTP/1.1.', 'Bad request');
+  const body = JSON.stringify(doc);
+  const id = randomUUID();
+  this.log.info({ request_id: id, statusCode: doc.status, parserError: error.code }, 'request refused by the HTTP parser');
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${doc.status} ${STATUS_CODES[doc.status] ?? 'Error'}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nx-request-id: ${id}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 /**

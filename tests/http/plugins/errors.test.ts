@@ -1,3 +1,5 @@
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../src/http/app.js';
@@ -36,6 +38,52 @@ describe('the problem+json mapper', () => {
       expect(body.detail).toMatch(/request id/);
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe("requests Node's HTTP parser refuses", () => {
+  /** Sends raw bytes on a fresh connection and returns the whole answer once the server closes it. */
+  const raw = async (server: FastifyInstance, bytes: string): Promise<{ status: number; headers: Record<string, string>; body: string }> => {
+    const { port } = server.server.address() as AddressInfo;
+    const text = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.end(bytes));
+      let got = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => (got += chunk));
+      socket.on('close', () => resolve(got));
+      socket.on('error', reject);
+    });
+    const [head = '', body = ''] = text.split('\r\n\r\n');
+    const [statusLine = '', ...lines] = head.split('\r\n');
+    const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+    return { status: Number(statusLine.split(' ')[1]), headers, body };
+  };
+
+  it('answer problem+json with a stable code and an x-request-id, as every other error', async () => {
+    const server = await buildApp(testConfig({ KAIZEN_REPO_ROOTS: fleet.dir }), { logger: false });
+    await server.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const cases: Array<[string, number, string]> = [
+        [`GET /v1/agents?target=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`, 431, 'headers_too_large'],
+        ['POST /v1/schedule/validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/yaml\r\nContent-Length: 1e3\r\n\r\n', 400, 'invalid_content_length'],
+        ['POST /v1/schedule/validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/yaml\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd', 400, 'invalid_content_length'],
+        ['POST /v1/schedule/validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/yaml\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', 400, 'bad_request'],
+        ['M1 /v1/agents HTTP/1.1\r\nHost: x\r\n\r\n', 400, 'bad_request'],
+        ['GARBAGE\r\n\r\n', 400, 'bad_request'],
+      ];
+      for (const [bytes, status, code] of cases) {
+        const res = await raw(server, bytes);
+        expect(res.status, bytes.slice(0, 40)).toBe(status);
+        expect(res.headers['content-type']).toBe('application/problem+json');
+        expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+        expect(Number(res.headers['content-length'])).toBe(Buffer.byteLength(res.body));
+        const doc = JSON.parse(res.body) as Record<string, unknown>;
+        expect(doc).toMatchObject({ status, code, type: `https://kaizen-schedule.dev/problems/${code}` });
+        expect(String(doc.detail)).not.toContain('aaaa');
+      }
+    } finally {
+      await server.close();
     }
   });
 });
