@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { AjvCompiler } from '@fastify/ajv-compiler';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config/config.js';
@@ -27,6 +28,20 @@ export interface BuildOptions {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+const ajvValidators = AjvCompiler();
+/**
+ * Ajv as Fastify configures it, with one difference by request part: query
+ * strings and path parameters are text, so their values are coerced to the
+ * schema's types (and a repeated parameter to a list); a JSON body already
+ * has types, so it is checked as sent: `{"force": "true"}` or
+ * `{"manifest": ["..."]}` is a 400, not quietly turned into `true` or text.
+ */
+const validatorsByPart: NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>['buildValidator'] = (externalSchemas, ajvOptions) => {
+  const coercing = ajvValidators(externalSchemas, ajvOptions);
+  const exact = ajvValidators(externalSchemas, { ...ajvOptions, customOptions: { ...ajvOptions?.customOptions, coerceTypes: false } } as typeof ajvOptions);
+  return (route) => (route.httpPart === 'body' ? exact : coercing)(route);
+};
 
 /** Builds the service without listening; `server.ts` and the tests both start here. */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
@@ -60,6 +75,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     return503OnClosing: false,
     requestTimeout: 30_000,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    schemaController: { compilersFactory: { buildValidator: validatorsByPart } },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -99,6 +99,13 @@ describe('POST /v1/schedule/validate', () => {
     expectProblem(await app.inject({ method: 'POST', url: '/v1/schedule/validate', payload: {} }), 400, 'invalid_request');
   });
 
+  it('a JSON body is taken as sent: a manifest that is not text is a 400, never converted to text', async () => {
+    for (const manifest of [[VALID_MANIFEST], 5, true, null]) {
+      const body = expectProblem(await app.inject({ method: 'POST', url: '/v1/schedule/validate', payload: { manifest } }), 400, 'invalid_request');
+      expect(body.detail).toContain('body.manifest must be text');
+    }
+  });
+
   it('an empty body is an empty manifest', async () => {
     const body = expectProblem(await yamlPost(app, ''), 422, 'schedule_invalid');
     expect((body.errors as Diagnostic[])[0]!.code).toBe('not_a_mapping');
@@ -239,6 +246,14 @@ describe('POST /v1/schedule/init', () => {
       await app.close();
     });
     const init = (payload: Record<string, unknown>) => app.inject({ method: 'POST', url: '/v1/schedule/init', payload });
+
+    it('force must be a JSON boolean: "true" or 1 is a 400, and nothing is written', async () => {
+      for (const force of ['true', 1, [true]]) {
+        const body = expectProblem(await init({ target: 'second', force }), 400, 'invalid_request');
+        expect(body.detail).toContain('body.force must be true or false');
+      }
+      expect(existsSync(path.join(fleet.dir, 'second', '.kaizen'))).toBe(false);
+    });
 
     it('201, then the file validates clean through the validation route (round trip) and lists', async () => {
       const res = await init({ target: 'fresh' });
