@@ -2,7 +2,7 @@
  * Every kind of error the core raises for a condition its caller can act on.
  * The core says what went wrong (a code, a message, details); each front end
  * decides what that means for it: the HTTP layer maps codes to statuses
- * (src/http/problem-codes.ts), the CLI to exit statuses.
+ * (`PROBLEMS` in src/http/problem.ts), the CLI to exit statuses.
  */
 export const DOMAIN_ERROR_CODES = [
   'invalid_target',

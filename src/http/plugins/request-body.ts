@@ -3,10 +3,20 @@ import fp from 'fastify-plugin';
 import secureJson from 'secure-json-parse';
 import { HttpError } from '../problem.js';
 
-/** Where JSON.parse stopped, from its message; the message itself may quote the body. */
-const position = (err: unknown): string => {
-  const at = err instanceof Error ? /position (\d+)/.exec(err.message) : null;
-  return at ? ` at character ${at[1]}` : '';
+/**
+ * Where JSON.parse stopped, from its message, which may quote the body and
+ * so is never passed on. V8 names a position for most errors; for a body cut
+ * short it says so (the position is then the end); for a stray character it
+ * names only that character, which is echoed when it is printable ASCII.
+ */
+const whereItBroke = (err: unknown, text: string): string => {
+  const message = err instanceof Error ? err.message : '';
+  const at = /position (\d+)/.exec(message);
+  if (at) return ` at character ${at[1]}`;
+  if (message.startsWith('Unexpected end of JSON input')) return `: it ends (at character ${text.length}) before its value does`;
+  const token = /^Unexpected token '(.)'/.exec(message)?.[1];
+  if (token !== undefined) return /^[\x21-\x7e]$/.test(token) ? `: unexpected character '${token}'` : ': an unexpected character';
+  return '';
 };
 
 /**
@@ -43,7 +53,7 @@ export const requestBodyPlugin = fp(async (app: FastifyInstance) => {
           'invalid_json',
           forbidden
             ? 'The JSON body has a "__proto__" or "constructor.prototype" key, which is refused.'
-            : `The request body is not valid JSON${position(err)}.`,
+            : `The request body is not valid JSON${whereItBroke(err, text)}.`,
         ),
         undefined,
       );

@@ -56,6 +56,16 @@ describe('JSON bodies', () => {
     expect(doc.detail).not.toContain('secret-ish');
   });
 
+  it.each([
+    ['a stray character', '{"manifest": x}', "not valid JSON: unexpected character 'x'."],
+    ['a body cut short', '{"manifest": ', 'not valid JSON: it ends (at character 13) before its value does.'],
+    ['a missing comma', '[1 2]', 'not valid JSON at character 3.'],
+  ])('say what broke for %s', async (_case, body, detail) => {
+    const doc = problem(await validate({ 'content-type': 'application/json' }, body));
+    expect(doc).toMatchObject({ status: 400, code: 'invalid_json' });
+    expect(doc.detail).toBe(`The request body is ${detail}`);
+  });
+
   it('an empty body is named as such', async () => {
     const doc = problem(await validate({ 'content-type': 'application/json' }, ''));
     expect(doc).toMatchObject({ status: 400, code: 'invalid_json' });
