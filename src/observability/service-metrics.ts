@@ -59,35 +59,19 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
-  /*
-   * Counters bound to their labels once: prom-client hashes the labels on
-   * every unbound inc(), and these run on every request (the hot prepare
-   * included). The label sets are bounded: route patterns, HTTP methods,
-   * status codes, and the closed format and outcome sets.
-   */
-  private readonly httpCounts = new Map<string, { inc(): void }>();
-  private readonly bundlesBy = { json: this.bundles.labels('json'), markdown: this.bundles.labels('markdown') };
-  private readonly cacheBy = { hit: this.bundleCache.labels('hit'), miss: this.bundleCache.labels('miss'), bypass: this.bundleCache.labels('bypass') };
-
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'kaizen_' });
   }
 
   httpRequestDone(method: string, route: string, status: number, seconds: number): void {
     const labels = { method, route, status: String(status) };
-    const key = `${status} ${method} ${route}`;
-    let count = this.httpCounts.get(key);
-    if (!count) {
-      count = this.httpRequests.labels(labels);
-      this.httpCounts.set(key, count);
-    }
-    count.inc();
+    this.httpRequests.inc(labels);
     this.httpDuration.observe(labels, seconds);
   }
 
   bundlePrepared(format: 'json' | 'markdown', cache: 'hit' | 'miss' | 'bypass'): void {
-    this.bundlesBy[format].inc();
-    this.cacheBy[cache].inc();
+    this.bundles.inc({ format });
+    this.bundleCache.inc({ outcome: cache });
   }
 
   discoverFinished(source: string, outcome: 'ok' | 'error', seconds: number): void {
