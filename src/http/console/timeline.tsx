@@ -79,7 +79,7 @@ export function Timeline({ rows, now, zone }: TimelineProps): VNode {
   if (days.length === 0) {
     return (
       <figure class="timeline-figure">
-        <figcaption>{`No timeline: the next ${dayCount} days lie past 9999-12-31, the last day schedules are computed for.`}</figcaption>
+        <figcaption>{`No timeline: schedules are computed up to 9999-12-31 only, so no whole day from now on can be drawn.`}</figcaption>
       </figure>
     );
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -137,11 +137,11 @@ export function toProblem(error: FastifyError, request: FastifyRequest): Problem
 }
 
 /** What Node's HTTP parser refuses, by its error code; anything else it refuses is `bad_request`. */
-const PARSER_ERRORS: Record<string, { status: number; code: string; detail: string }> = {
-  HPE_HEADER_OVERFLOW: { status: 431, code: 'headers_too_large', detail: 'The request line and headers are larger than the server accepts.' },
-  HPE_INVALID_CONTENT_LENGTH: { status: 400, code: 'invalid_content_length', detail: 'Content-Length must be one decimal number of bytes.' },
-  HPE_UNEXPECTED_CONTENT_LENGTH: { status: 400, code: 'invalid_content_length', detail: 'Content-Length must be given once, and not with Transfer-Encoding.' },
-  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: 'request_timeout', detail: 'The request did not arrive in time.' },
+const PARSER_ERRORS: Record<string, { status: number; code: string; title: string; detail: string }> = {
+  HPE_HEADER_OVERFLOW: { status: 431, code: 'headers_too_large', title: 'Request headers too large', detail: 'The request line and headers are larger than the server accepts.' },
+  HPE_INVALID_CONTENT_LENGTH: { status: 400, code: 'invalid_content_length', title: FASTIFY_CODES.FST_ERR_CTP_INVALID_CONTENT_LENGTH!.title, detail: 'Content-Length must be one decimal number of bytes.' },
+  HPE_UNEXPECTED_CONTENT_LENGTH: { status: 400, code: 'invalid_content_length', title: FASTIFY_CODES.FST_ERR_CTP_INVALID_CONTENT_LENGTH!.title, detail: 'Content-Length must be given once, and not with Transfer-Encoding.' },
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: 'request_timeout', title: STATUS_CODES[408]!, detail: 'The request did not arrive in time.' },
 };
 
 /**
@@ -154,8 +154,20 @@ const PARSER_ERRORS: Record<string, { status: number; code: string; detail: stri
  */
 export function clientErrors(this: FastifyInstance, error: Error & { code?: string }, socket: Duplex): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  // A pipelined request before this one, received whole, is still being
+  // answered on the socket (Node's http keeps its response there): writing
+  // now would cut into that answer. It goes out whole and closes the
+  // connection, which is all a client can be told after bytes that are not
+  // HTTP. (When the broken bytes are that request's own body, it gets the 400.)
+  const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (inFlight && !inFlight.writableFinished && inFlight.req.complete) {
+    inFlight.shouldKeepAlive = false;
+    inFlight.once('close', () => socket.destroy());
+    this.log.info({ parserError: error.code }, 'request refused by the HTTP parser after a pipelined one; closing once that is answered');
+    return;
+  }
   const known = PARSER_ERRORS[error.code ?? ''];
-  const doc = known ? problemDocument(known.status, known.code, known.detail) : problemDocument(400, 'bad_request', 'The request is not valid HTTP/1.1.', 'Bad request');
+  const doc = known ? problemDocument(known.status, known.code, known.detail, known.title) : problemDocument(400, 'bad_request', 'The request is not valid HTTP/1.1.', 'Bad request');
   const body = JSON.stringify(doc);
   const id = randomUUID();
   this.log.info({ request_id: id, statusCode: doc.status, parserError: error.code }, 'request refused by the HTTP parser');

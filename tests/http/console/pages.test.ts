@@ -84,7 +84,7 @@ describe('console pages over the example fleet', () => {
     // From that midnight on there is no whole day left to draw (the API still answers: tests/http/routes).
     const past = await app.inject('/?now=9999-12-30T23:30:00Z');
     expect(past.statusCode).toBe(200);
-    expect(past.body).toContain('No timeline: the next 7 days lie past 9999-12-31');
+    expect(past.body).toContain('No timeline: schedules are computed up to 9999-12-31 only');
     expect(past.body).not.toContain('<svg xmlns');
   });
 

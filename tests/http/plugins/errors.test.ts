@@ -86,4 +86,27 @@ describe("requests Node's HTTP parser refuses", () => {
       await server.close();
     }
   });
+
+  it('after a valid request on the same connection, that request is still answered, then the connection closes', async () => {
+    const server = await buildApp(testConfig({ KAIZEN_REPO_ROOTS: fleet.dir }), { logger: false });
+    await server.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const { port } = server.server.address() as AddressInfo;
+      const text = await new Promise<string>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () =>
+          socket.write('GET /v1/agents HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: zz\r\n\r\n'),
+        );
+        let got = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (chunk: string) => (got += chunk));
+        socket.on('close', () => resolve(got));
+        socket.on('error', reject);
+      });
+      expect(text.startsWith('HTTP/1.1 200 OK\r\n'), text.slice(0, 200)).toBe(true);
+      expect(text).toContain('"agents"');
+      expect(text.toLowerCase()).toContain('connection: close');
+    } finally {
+      await server.close();
+    }
+  });
 });
