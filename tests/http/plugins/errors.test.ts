@@ -43,10 +43,19 @@ describe('the problem+json mapper', () => {
 });
 
 describe("requests Node's HTTP parser refuses", () => {
-  /** Sends raw bytes on a fresh connection and returns the whole answer once the server closes it. */
-  const raw = async (server: FastifyInstance, bytes: string): Promise<{ status: number; headers: Record<string, string>; body: string }> => {
+  let server: FastifyInstance;
+  beforeAll(async () => {
+    server = await buildApp(testConfig({ KAIZEN_REPO_ROOTS: fleet.dir }), { logger: false });
+    await server.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  /** Sends raw bytes on a fresh connection and returns everything the server sent until it closed it. */
+  const exchange = async (bytes: string): Promise<string> => {
     const { port } = server.server.address() as AddressInfo;
-    const text = await new Promise<string>((resolve, reject) => {
+    return new Promise<string>((resolve, reject) => {
       const socket = connect(port, '127.0.0.1', () => socket.end(bytes));
       let got = '';
       socket.setEncoding('utf8');
@@ -54,59 +63,41 @@ describe("requests Node's HTTP parser refuses", () => {
       socket.on('close', () => resolve(got));
       socket.on('error', reject);
     });
-    const [head = '', body = ''] = text.split('\r\n\r\n');
+  };
+
+  /** The one answer to `bytes`, split into status, headers and body. */
+  const raw = async (bytes: string): Promise<{ status: number; headers: Record<string, string>; body: string }> => {
+    const [head = '', body = ''] = (await exchange(bytes)).split('\r\n\r\n');
     const [statusLine = '', ...lines] = head.split('\r\n');
     const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
     return { status: Number(statusLine.split(' ')[1]), headers, body };
   };
 
   it('answer problem+json with a stable code and an x-request-id, as every other error', async () => {
-    const server = await buildApp(testConfig({ KAIZEN_REPO_ROOTS: fleet.dir }), { logger: false });
-    await server.listen({ port: 0, host: '127.0.0.1' });
-    try {
-      const cases: Array<[string, number, string]> = [
-        [`GET /v1/agents?target=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`, 431, 'headers_too_large'],
-        ['POST /v1/schedule/validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/yaml\r\nContent-Length: 1e3\r\n\r\n', 400, 'invalid_content_length'],
-        ['POST /v1/schedule/validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/yaml\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd', 400, 'invalid_content_length'],
-        ['POST /v1/schedule/validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/yaml\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', 400, 'bad_request'],
-        ['M1 /v1/agents HTTP/1.1\r\nHost: x\r\n\r\n', 400, 'bad_request'],
-        ['GARBAGE\r\n\r\n', 400, 'bad_request'],
-      ];
-      for (const [bytes, status, code] of cases) {
-        const res = await raw(server, bytes);
-        expect(res.status, bytes.slice(0, 40)).toBe(status);
-        expect(res.headers['content-type']).toBe('application/problem+json');
-        expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
-        expect(Number(res.headers['content-length'])).toBe(Buffer.byteLength(res.body));
-        const doc = JSON.parse(res.body) as Record<string, unknown>;
-        expect(doc).toMatchObject({ status, code, type: `https://kaizen-schedule.dev/problems/${code}` });
-        expect(String(doc.detail)).not.toContain('aaaa');
-      }
-    } finally {
-      await server.close();
+    const cases: Array<[string, number, string]> = [
+      [`GET /v1/agents?target=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`, 431, 'headers_too_large'],
+      ['POST /v1/schedule/validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/yaml\r\nContent-Length: 1e3\r\n\r\n', 400, 'invalid_content_length'],
+      ['POST /v1/schedule/validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/yaml\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd', 400, 'invalid_content_length'],
+      ['POST /v1/schedule/validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/yaml\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', 400, 'bad_request'],
+      ['M1 /v1/agents HTTP/1.1\r\nHost: x\r\n\r\n', 400, 'bad_request'],
+      ['GARBAGE\r\n\r\n', 400, 'bad_request'],
+    ];
+    for (const [bytes, status, code] of cases) {
+      const res = await raw(bytes);
+      expect(res.status, bytes.slice(0, 40)).toBe(status);
+      expect(res.headers['content-type']).toBe('application/problem+json');
+      expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      expect(Number(res.headers['content-length'])).toBe(Buffer.byteLength(res.body));
+      const doc = JSON.parse(res.body) as Record<string, unknown>;
+      expect(doc).toMatchObject({ status, code, type: `https://kaizen-schedule.dev/problems/${code}` });
+      expect(String(doc.detail)).not.toContain('aaaa');
     }
   });
 
   it('after a valid request on the same connection, that request is still answered, then the connection closes', async () => {
-    const server = await buildApp(testConfig({ KAIZEN_REPO_ROOTS: fleet.dir }), { logger: false });
-    await server.listen({ port: 0, host: '127.0.0.1' });
-    try {
-      const { port } = server.server.address() as AddressInfo;
-      const text = await new Promise<string>((resolve, reject) => {
-        const socket = connect(port, '127.0.0.1', () =>
-          socket.write('GET /v1/agents HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: zz\r\n\r\n'),
-        );
-        let got = '';
-        socket.setEncoding('utf8');
-        socket.on('data', (chunk: string) => (got += chunk));
-        socket.on('close', () => resolve(got));
-        socket.on('error', reject);
-      });
-      expect(text.startsWith('HTTP/1.1 200 OK\r\n'), text.slice(0, 200)).toBe(true);
-      expect(text).toContain('"agents"');
-      expect(text.toLowerCase()).toContain('connection: close');
-    } finally {
-      await server.close();
-    }
+    const text = await exchange('GET /v1/agents HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: zz\r\n\r\n');
+    expect(text.startsWith('HTTP/1.1 200 OK\r\n'), text.slice(0, 200)).toBe(true);
+    expect(text).toContain('"agents"');
+    expect(text.toLowerCase()).toContain('connection: close');
   });
 });
