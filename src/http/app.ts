@@ -25,7 +25,17 @@ import { scheduleRoutes } from './routes/schedule.js';
 export interface BuildOptions {
   /** Override the pino logger settings (tests pass `false`). */
   logger?: FastifyServerOptions['logger'];
+  /** Override REQUEST_TIMEOUT.ms (tests use a short one). */
+  requestTimeoutMs?: number;
 }
+
+/**
+ * Node's bound on receiving a whole request, headers and body. Node enforces
+ * it from a periodic sweep of the open connections, every 30 s by default;
+ * here every second (a loop over the open sockets, cheap), so a stalled
+ * upload is answered 408 within a second of the bound.
+ */
+const REQUEST_TIMEOUT = { ms: 30_000, checkEveryMs: 1_000 };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -54,6 +64,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     options.logger === false
       ? false
       : { level: config.logLevel, ...(destination ? { stream: destination.stream } : {}), ...(typeof options.logger === 'object' ? options.logger : {}), redact };
+  const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT.ms;
   const app = Fastify({
     logger,
     // Honour a caller's well-formed x-request-id so logs line up across services.
@@ -73,7 +84,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     clientErrorHandler: clientErrors,
     // Draining is answered by the limits plugin, as problem+json with Retry-After.
     return503OnClosing: false,
-    requestTimeout: 30_000,
+    requestTimeout,
+    // Given to the http server's constructor too: its headersTimeout defaults from
+    // the requestTimeout it was built with (Fastify sets requestTimeout afterwards),
+    // and while it stayed at 60 s the sweep timed out no request before then.
+    http: { requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: REQUEST_TIMEOUT.checkEveryMs },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
     schemaController: { compilersFactory: { buildValidator: validatorsByPart } },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },

@@ -100,4 +100,31 @@ describe("requests Node's HTTP parser refuses", () => {
     expect(text).toContain('"agents"');
     expect(text.toLowerCase()).toContain('connection: close');
   });
+
+  it('a request whose body stalls is answered 408 within about a second of the request timeout, not at Node\'s 30 s check', async () => {
+    const timeoutMs = 1_500;
+    const slow = await buildApp(testConfig({ KAIZEN_REPO_ROOTS: fleet.dir }), { logger: false, requestTimeoutMs: timeoutMs });
+    await slow.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const { port } = slow.server.address() as AddressInfo;
+      const started = Date.now();
+      const text = await new Promise<string>((resolve, reject) => {
+        // Headers promise 100 bytes; 10 come, then nothing (the socket stays open).
+        const socket = connect(port, '127.0.0.1', () => socket.write('POST /v1/schedule/validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/yaml\r\nContent-Length: 100\r\n\r\nversion: 1'));
+        let got = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (chunk: string) => (got += chunk));
+        socket.on('close', () => resolve(got));
+        socket.on('error', reject);
+        setTimeout(() => socket.destroy(), 8_000).unref();
+      });
+      const elapsed = Date.now() - started;
+      expect(text.startsWith('HTTP/1.1 408 '), text.slice(0, 200)).toBe(true);
+      expect(text).toContain('"code":"request_timeout"');
+      expect(elapsed).toBeGreaterThanOrEqual(timeoutMs - 50);
+      expect(elapsed).toBeLessThan(timeoutMs + 3_000);
+    } finally {
+      await slow.close();
+    }
+  }, 15_000);
 });
