@@ -68,11 +68,14 @@ export interface Core<C extends CoreConfig = CoreConfig> {
   discover(options: DiscoverOptions): Promise<DiscoverResult>;
 }
 
-/** The answer for a repo without a manifest; `hint` says how to create one in the caller's terms. */
-export const scheduleNotFound = (root: string, hint: string): DomainError =>
-  new DomainError('schedule_not_found', `The repo has no ${SCHEDULE_RELATIVE_PATH}.`, {
+/**
+ * The answer for a repo without a manifest; `hint` says how to create one in
+ * the caller's terms, `unusable` why a file there was passed over.
+ */
+export const scheduleNotFound = (root: string, hint: string, unusable?: string): DomainError =>
+  new DomainError('schedule_not_found', `The repo has no ${unusable ? 'usable ' : ''}${SCHEDULE_RELATIVE_PATH}.`, {
     valid: false,
-    errors: [{ severity: 'error', code: 'schedule_not_found', message: `no ${SCHEDULE_RELATIVE_PATH} in ${root}`, path: '', hint }],
+    errors: [{ severity: 'error', code: 'schedule_not_found', message: unusable ? `${unusable} (in ${root})` : `no ${SCHEDULE_RELATIVE_PATH} in ${root}`, path: '', hint }],
     warnings: [],
   });
 
@@ -114,7 +117,7 @@ export function createCore<C extends CoreConfig>(config: C, links: RouteLinks): 
 
   function validateRepo(repoRoot: string, initHint: string): { path: string; result: ValidationResult } {
     const loaded = manifests.load(repoRoot);
-    if (loaded.status === 'missing') throw scheduleNotFound(repoRoot, initHint);
+    if (loaded.status === 'missing') throw scheduleNotFound(repoRoot, initHint, loaded.unusable);
     return { path: loaded.path, result: loaded.result };
   }
 

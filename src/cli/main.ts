@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig, loadCoreConfig } from '../config/config.js';
 import { colourAllowed } from '../config/terminal.js';
-import { createCore, scheduleNotFound, validationReport, type Core, type ValidationReport } from '../core.js';
+import { createCore, validationReport, type Core, type ValidationReport } from '../core.js';
 import { CATCHUPS, parseWindow, type Catchup } from '../discover/window.js';
 import { publicBaseUrl } from '../config/public-url.js';
 import { fileTooLarge } from '../manifest/load.js';
@@ -160,7 +160,6 @@ interface Checked {
   report: ValidationReport;
 }
 
-const missingReport = (root: string): ValidationReport => scheduleNotFound(root, INIT_HINT).details as ValidationReport;
 
 /** A manifest named on the command line: inside its repo's `.kaizen/` when it has that layout, else on its own. */
 function checkFile(core: Core, file: string, agentsRepo: string): Checked {
@@ -223,7 +222,7 @@ function validateCommand(files: string[], options: { target?: string; file?: str
       checked.push({ name, report: validationReport(core.validateRepo(repoRoot, INIT_HINT).result) });
     } catch (e) {
       if (!isDomainError(e, 'schedule_not_found')) throw e;
-      checked.push({ name, report: missingReport(repoRoot) });
+      checked.push({ name, report: e.details as ValidationReport });
     }
   } else {
     for (const name of names) checked.push(name === '-' ? checkStdin(core, repoRoot) : checkFile(core, name, repoRoot));

@@ -1,11 +1,12 @@
 import path from 'node:path';
-import { inRepo, type InputSpec, type RepoRef, type RepoView } from '../repo/files.js';
+import { inRepo, whyUnusable, type InputSpec, type RepoRef, type RepoView } from '../repo/files.js';
 import { DomainError, pathOutsideRoots } from '../errors.js';
 import { MAX_MANIFEST_BYTES, SCHEDULE_RELATIVE_PATH, type Diagnostic, type ValidationResult } from './types.js';
 import { validateManifest, type ValidateOptions } from './validate.js';
 
 export type RepoManifest =
-  | { status: 'missing'; path: string }
+  /** `unusable`: why a file that is there was passed over (not a regular file, a link loop). */
+  | { status: 'missing'; path: string; unusable?: string }
   | { status: 'loaded'; path: string; result: ValidationResult };
 
 /** The manifest, as an input of a repo view. */
@@ -29,8 +30,10 @@ function loadFrom(repo: RepoView, relative: string, options: ValidateOptions): R
   const file = repo.read(relative, MAX_MANIFEST_BYTES);
   switch (file.status) {
     case 'missing':
-    case 'not_a_file':
       return { status: 'missing', path: path.join(repo.root, relative) };
+    case 'not_a_file':
+    case 'link_loop':
+      return { status: 'missing', path: path.join(repo.root, relative), unusable: whyUnusable(file, relative)! };
     case 'outside':
       throw pathOutsideRoots('schedule file');
     case 'hard_link':

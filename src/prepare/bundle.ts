@@ -120,7 +120,10 @@ function scheduleFor(repo: RepoView, agent: string, sources: BundleSources, now:
     warnings.push('.kaizen/schedule.yml is a link leading out of the repo and was ignored');
     return null;
   }
-  if (loaded.status === 'missing') return null;
+  if (loaded.status === 'missing') {
+    if (loaded.unusable) warnings.push(loaded.unusable);
+    return null;
+  }
   const manifest = loaded.result.manifest;
   if (!manifest) {
     warnings.push(`.kaizen/schedule.yml is invalid (${loaded.result.errors.length} error(s)); see GET /v1/schedule/validation`);

@@ -14,7 +14,9 @@ type Unusable =
    * the same file may lie outside the roots (where the kernel allows such
    * links), and nothing on the inode says which name is the real one.
    */
-  | { status: 'hard_link'; path: string };
+  | { status: 'hard_link'; path: string }
+  /** More than MAX_LINKS symlinks on the way: a loop, or a chain nobody means. */
+  | { status: 'link_loop'; path: string };
 
 export type RepoFile =
   | {
@@ -376,7 +378,7 @@ export class RepoView {
           if (errnoOf(linkErr) !== 'EINVAL') this.unstable = true;
           return refuse(last ? 'not_a_file' : 'missing');
         }
-        if (++links > MAX_LINKS) return refuse('missing');
+        if (++links > MAX_LINKS) return refuse('link_loop');
         trail += `|>${name}`;
         if (path.isAbsolute(target)) {
           if (!isInside(target, this.root)) return refuse('outside');
@@ -452,6 +454,8 @@ export function whyUnusable(file: RepoFile | Opened, what: string): string | und
       return `${what} is ${file.bytes} bytes, over the ${file.limit}-byte limit, and was ignored`;
     case 'not_a_file':
       return `${what} is not a regular file and was ignored`;
+    case 'link_loop':
+      return `${what} is a link that leads round in a loop and was ignored`;
     default:
       return undefined;
   }

@@ -53,6 +53,7 @@ beforeAll(async () => {
     'neighbour-link': {},
     'inside-link': { 'notes/coach-memory.md': 'memory kept elsewhere in the repo\n', 'docs/scope.md': 'scope kept in docs\n' },
     neighbour: { '.kaizen/agents/coach/memory.md': `${MARKERS.neighbour}\n` },
+    'loop-links': { 'TODO.md': 'todo inside\n' },
   });
   const repo = (name: string) => path.join(fleet.dir, name);
   link(path.join(outside.dir, 'secret-prompt.md'), path.join(repo('prompt-link'), 'agents/agent-coach.md'));
@@ -66,6 +67,12 @@ beforeAll(async () => {
   // relative links that stay inside the repo are fine
   link('../../../notes/coach-memory.md', path.join(repo('inside-link'), '.kaizen/agents/coach/memory.md'));
   link('docs/scope.md', path.join(repo('inside-link'), 'SCOPE.md'));
+  // links that lead around in a circle: a file linking to itself, two linking to each other
+  link('SCOPE.md', path.join(repo('loop-links'), 'SCOPE.md'));
+  link('memory-b.md', path.join(repo('loop-links'), '.kaizen/agents/coach/memory.md'));
+  link('memory.md', path.join(repo('loop-links'), '.kaizen/agents/coach/memory-b.md'));
+  link('agent-coach.md', path.join(repo('loop-links'), 'agents/agent-coach.md'));
+  link('schedule.yml', path.join(repo('loop-links'), '.kaizen/schedule.yml'));
   // repo-level links
   link(path.join(outside.dir, 'repo-outside'), repo('escape'));
   link(path.join(outside.dir, 'does-not-exist'), repo('dangling'));
@@ -200,6 +207,26 @@ describe('symlinked files inside a repo', () => {
     expect(body.pointers.scope).toBe(path.join(fleet.dir, 'inside-link', 'SCOPE.md'));
     expect(body.pointer_contents.scope.text).toBe('scope kept in docs\n');
     expect(body.warnings).toEqual([]);
+  });
+
+  it('files that are links leading round in a loop are reported, not passed over in silence', async () => {
+    const body = await both('loop-links');
+    expect(body.prompt_source).toBe('packaged');
+    expect(body.memory).toBeNull();
+    expect(body.pointers).toEqual({ todo: path.join(fleet.dir, 'loop-links', 'TODO.md') });
+    expect(body.warnings).toEqual([
+      'agents/agent-coach.md is a link that leads round in a loop and was ignored; the packaged prompt was used instead',
+      '.kaizen/agents/coach/memory.md is a link that leads round in a loop and was ignored',
+      'SCOPE.md is a link that leads round in a loop and was ignored',
+      '.kaizen/schedule.yml is a link that leads round in a loop and was ignored',
+    ]);
+    const validation = await get('/v1/schedule/validation?target=loop-links');
+    expect(validation.statusCode).toBe(404);
+    expect(validation.json()).toMatchObject({
+      code: 'schedule_not_found',
+      detail: 'The repo has no usable .kaizen/schedule.yml.',
+      errors: [{ code: 'schedule_not_found', message: expect.stringMatching(/^\.kaizen\/schedule\.yml is a link that leads round in a loop and was ignored \(in \//) }],
+    });
   });
 
   it.skipIf(process.platform === 'win32')('a memory.md that is a FIFO is not opened (it would block) but reported', async () => {
