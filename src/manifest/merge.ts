@@ -10,6 +10,26 @@ function keyText(r: Deref, pair: Pair): string {
   return String(key);
 }
 
+/**
+ * Merge keys followed through at most this many mappings, each merging the
+ * next. PyYAML has no bound; this one is far past any honest manifest and
+ * keeps a self-referencing anchor from recursing without end. Deeper is an
+ * error, never a silent cut.
+ */
+const MAX_MERGE_DEPTH = 32;
+/**
+ * Merge sources visited plus the pairs they bring in, over a whole document. Each `<<` flattens its
+ * sources again, so a few anchors each merging the one before twice double
+ * the work per level; an honest manifest brings in a few dozen.
+ */
+const MAX_MERGED_PAIRS = 10_000;
+
+/** What is left of a document's MAX_MERGED_PAIRS (one per validation). */
+export interface MergeBudget {
+  left: number;
+}
+export const mergeBudget = (): MergeBudget => ({ left: MAX_MERGED_PAIRS });
+
 /** A `<<` merge key (the yaml package marks it with a symbol value). */
 const isMergePair = (pair: Pair): boolean => isScalar(pair.key) && typeof pair.key.value === 'symbol';
 
@@ -20,10 +40,10 @@ const isMergePair = (pair: Pair): boolean => isScalar(pair.key) && typeof pair.k
  * merged pairs, then its own pairs). A dict built from that keeps the last
  * value of each key.
  */
-function mergedChain(c: Collector, r: Deref, map: YAMLMap, basePath: string, depth: number): Pair[] {
+function mergedChain(c: Collector, r: Deref, map: YAMLMap, basePath: string, budget: MergeBudget, within: YAMLMap[]): Pair[] {
   const chain: Pair[] = [];
   for (const pair of map.items) {
-    if (!isMergePair(pair)) continue;
+    if (!isMergePair(pair) || budget.left < 0) continue;
     const value = r(pair.value);
     const sources = isSeq(value) ? value.items.map((item) => r(item)) : [value];
     const chunks: Pair[][] = [];
@@ -32,8 +52,27 @@ function mergedChain(c: Collector, r: Deref, map: YAMLMap, basePath: string, dep
         c.error('yaml_syntax', "a merge key '<<' must refer to a mapping or a list of mappings", basePath || '', source ?? (pair.key as Node));
         continue;
       }
+      if (source === map || within.includes(source)) {
+        c.error('yaml_syntax', "a merge key '<<' refers to a mapping that contains it", basePath || '', pair.key as Node);
+        continue;
+      }
       const own = source.items.filter((p) => !isMergePair(p));
-      chunks.push(depth < 8 ? [...mergedChain(c, r, source, basePath, depth + 1), ...own] : own);
+      if (within.length >= MAX_MERGE_DEPTH) {
+        c.error('yaml_syntax', `merge keys '<<' nest deeper than ${MAX_MERGE_DEPTH} levels`, basePath || '', pair.key as Node, {
+          hint: 'merge the settings from fewer layers of anchors',
+        });
+        continue;
+      }
+      const inner = mergedChain(c, r, source, basePath, budget, [...within, map]);
+      if (budget.left < 0) return []; // reported where it ran out
+      budget.left -= 1 + own.length; // each source visited counts, pairs or not
+      if (budget.left < 0) {
+        c.error('yaml_syntax', `merge keys '<<' bring in more than ${MAX_MERGED_PAIRS} settings`, basePath || '', pair.key as Node, {
+          hint: 'merge each anchor once; a manifest needs a few dozen settings',
+        });
+        return [];
+      }
+      chunks.push([...inner, ...own]);
     }
     if (isSeq(value)) chunks.reverse();
     for (const chunk of chunks) chain.push(...chunk);
@@ -48,9 +87,9 @@ function mergedChain(c: Collector, r: Deref, map: YAMLMap, basePath: string, dep
  * `<<: [*a, *b]` an earlier item wins over a later one. The order is the
  * dict's: where a key first appeared.
  */
-function mergedPairs(c: Collector, r: Deref, map: YAMLMap, explicitKeys: ReadonlySet<string>, basePath: string): Pair[] {
+function mergedPairs(c: Collector, r: Deref, map: YAMLMap, explicitKeys: ReadonlySet<string>, basePath: string, budget: MergeBudget): Pair[] {
   const dict = new Map<string, Pair>();
-  for (const pair of mergedChain(c, r, map, basePath, 0)) dict.set(keyText(r, pair), pair);
+  for (const pair of mergedChain(c, r, map, basePath, budget, [])) dict.set(keyText(r, pair), pair);
   return [...dict].filter(([key]) => !explicitKeys.has(key)).map(([, pair]) => pair);
 }
 
@@ -59,9 +98,16 @@ function mergedPairs(c: Collector, r: Deref, map: YAMLMap, explicitKeys: Readonl
  * (with both locations) and handing each pair to `visit`. PyYAML silently
  * kept the last of duplicates; here each is an error.
  */
-export function eachPair(c: Collector, r: Deref, map: YAMLMap, basePath: string, visit: (key: string, pair: Pair, keyNode: Node | null) => void): void {
+export function eachPair(
+  c: Collector,
+  r: Deref,
+  map: YAMLMap,
+  basePath: string,
+  budget: MergeBudget,
+  visit: (key: string, pair: Pair, keyNode: Node | null) => void,
+): void {
   const explicit = map.items.filter((pair) => !isMergePair(pair));
-  const merged = explicit.length === map.items.length ? [] : mergedPairs(c, r, map, new Set(explicit.map((p) => keyText(r, p))), basePath);
+  const merged = explicit.length === map.items.length ? [] : mergedPairs(c, r, map, new Set(explicit.map((p) => keyText(r, p))), basePath, budget);
   for (const pair of merged) visit(keyText(r, pair), pair, pair.key as Node | null);
   const seen = new Map<string, Node | null>();
   for (const pair of explicit) {

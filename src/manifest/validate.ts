@@ -2,7 +2,7 @@ import { isMap, isScalar, type Node, type Pair, type ParsedNode } from 'yaml';
 import { didYouMean } from '../text/suggest.js';
 import { cadenceMismatch, checkCron } from './cron.js';
 import { Collector, escapePointer, pointer, show } from './diagnostics.js';
-import { eachPair } from './merge.js';
+import { eachPair, mergeBudget, type MergeBudget } from './merge.js';
 import { canonicalTimeZone, isValidTimeZone, suggestTimeZone } from './timezone.js';
 import { isValidAgentName } from '../agents/name.js';
 import { CADENCES, MAX_MANIFEST_BYTES, type Cadence, type ManifestEntry, type ValidationResult } from './types.js';
@@ -67,6 +67,7 @@ function checkEntry(
   c: Collector,
   r: Deref,
   mismatchBudget: { left: number },
+  merges: MergeBudget,
   agent: string,
   keyNode: Node | null,
   valueNode: Node | null,
@@ -99,7 +100,7 @@ function checkEntry(
   let cronNode: Node | null = null;
   const pairs = new Map<string, Pair>();
   if (settings) {
-    eachPair(c, r, settings, base, (key, pair, kNode) => {
+    eachPair(c, r, settings, base, merges, (key, pair, kNode) => {
       if ((ENTRY_KEYS as readonly string[]).includes(key)) {
         pairs.set(key, pair);
         return;
@@ -191,6 +192,7 @@ export function validateManifest(text: string, options: ValidateOptions): Valida
   if (c.errors.length > 0 || !doc) return c.result();
   const r = derefIn(doc);
   const mismatchBudget = { left: MAX_MISMATCH_CHECKS };
+  const merges = mergeBudget();
 
   const root = r(doc.contents);
   if (!isMap(root)) {
@@ -202,7 +204,7 @@ export function validateManifest(text: string, options: ValidateOptions): Valida
   }
 
   const top = new Map<string, Pair>();
-  eachPair(c, r, root, '', (key, pair, keyNode) => {
+  eachPair(c, r, root, '', merges, (key, pair, keyNode) => {
     if ((TOP_LEVEL_KEYS as readonly string[]).includes(key)) top.set(key, pair);
     else
       c.warn('unknown_key', `unknown top-level key '${key}' is ignored`, pointer(key), keyNode, {
@@ -228,8 +230,8 @@ export function validateManifest(text: string, options: ValidateOptions): Valida
         hint: 'write agents: then one indented line per agent, e.g. coach: { cadence: weekly }',
       });
     } else {
-      eachPair(c, r, agents, '/agents', (name, pair, keyNode) => {
-        const entry = checkEntry(c, r, mismatchBudget, name, keyNode, r(pair.value) as ParsedNode | null, options);
+      eachPair(c, r, agents, '/agents', merges, (name, pair, keyNode) => {
+        const entry = checkEntry(c, r, mismatchBudget, merges, name, keyNode, r(pair.value) as ParsedNode | null, options);
         if (entry) entries.push(entry);
       });
     }

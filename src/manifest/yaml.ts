@@ -1,8 +1,11 @@
-import { CST, Composer, Lexer, LineCounter, Parser, YAMLParseError, isAlias, isMap, isScalar, isSeq, type Document, type Node, type ScalarTag, type Tags } from 'yaml';
+import { CST, Composer, Lexer, LineCounter, Parser, YAMLParseError, isAlias, isMap, isScalar, isSeq, visit, type Document, type Node, type ScalarTag, type Tags } from 'yaml';
 import { Collector, show, type Position } from './diagnostics.js';
 
-// Expanding more aliases than this is refused: no honest manifest needs them,
-// and "billion laughs" documents would otherwise exhaust memory.
+// More aliases than this are refused: no honest manifest needs them. Nothing
+// here expands an alias into a copy (the walk follows one where it stands,
+// and merge keys have their own budget, merge.ts), so this bounds the work
+// without the \`yaml\` package's expansion count, which grows exponentially
+// along an honest chain of anchors each merging the one before.
 const MAX_ALIAS_COUNT = 100;
 // Nesting deeper than this is refused before the document is composed. A
 // manifest needs four levels; a 64 KiB run of `[` or `- ? ` overflows the
@@ -10,12 +13,18 @@ const MAX_ALIAS_COUNT = 100;
 // hook formats the overflow) or, with collection keys, expands exponentially.
 const MAX_NESTING_DEPTH = 32;
 
-/** Follows an alias to its anchored node (expansion already bounded by the parse). */
+/** Follows an alias to its anchored node (the number of aliases is bounded by the parse). */
 export type Deref = (node: unknown) => Node | null;
-export const derefIn =
-  (doc: Document.Parsed): Deref =>
-  (node) =>
-    isAlias(node) ? ((node.resolve(doc) as Node | undefined) ?? null) : ((node as Node | null) ?? null);
+export function derefIn(doc: Document.Parsed): Deref {
+  // Alias.resolve walks the document from the top each time; merge keys may follow one alias many times.
+  const resolved = new Map<unknown, Node | null>();
+  return (node) => {
+    if (!isAlias(node)) return (node as Node | null) ?? null;
+    let target = resolved.get(node);
+    if (target === undefined) resolved.set(node, (target = (node.resolve(doc) as Node | undefined) ?? null));
+    return target;
+  };
+}
 
 // PyYAML's YAML 1.1 booleans exactly, so existing manifests keep their meaning.
 // (The `yaml` package's 1.1 schema also treats y/n as booleans; PyYAML does not.)
@@ -125,7 +134,9 @@ const withPythonScalars = (tags: Tags): Tags => [
  * is an alias, the only thing that needs the document loaded.
  */
 class NestingMeter {
-  hasAlias = false;
+  aliases = 0;
+  /** Offset of the first alias past MAX_ALIAS_COUNT. */
+  tooManyAliasesAt: number | undefined;
   private readonly indents: number[] = [];
   private offset = 0;
   private flow = 0;
@@ -178,7 +189,7 @@ class NestingMeter {
     }
     if (type === 'comment' || type === 'space') return undefined;
     this.enterLine();
-    if (type === 'alias') this.hasAlias = true;
+    if (type === 'alias' && ++this.aliases > MAX_ALIAS_COUNT) this.tooManyAliasesAt ??= at;
     if (type === 'flow-seq-start' || type === 'flow-map-start') this.flow++;
     else if (type === 'flow-seq-end' || type === 'flow-map-end') this.flow = Math.max(0, this.flow - 1);
     else if (this.flow === 0 && (type === 'seq-item-ind' || type === 'explicit-key-ind' || type === 'map-value-ind')) this.indicators++;
@@ -192,7 +203,7 @@ class NestingMeter {
  * parser as it comes (the parser is iterative too): the syntax tree, or the
  * offset where the document nests too deep, before anything is composed.
  */
-function lexAndParse(text: string, lines: LineCounter): { tokens: CST.Token[]; hasAlias: boolean } | { deepAt: number } {
+function lexAndParse(text: string, lines: LineCounter): { tokens: CST.Token[]; aliases: number; tooManyAliasesAt: number | undefined } | { deepAt: number } {
   const meter = new NestingMeter(text.length);
   const parser = new Parser(lines.addNewLine);
   lines.addNewLine(0);
@@ -203,7 +214,34 @@ function lexAndParse(text: string, lines: LineCounter): { tokens: CST.Token[]; h
     for (const token of parser.next(lexeme)) tokens.push(token);
   }
   for (const token of parser.end()) tokens.push(token);
-  return { tokens, hasAlias: meter.hasAlias };
+  return { tokens, aliases: meter.aliases, tooManyAliasesAt: meter.tooManyAliasesAt };
+}
+
+/**
+ * PyYAML read every `%YAML 1.x` document by its YAML 1.1 rules (it only warned
+ * about the minor version), while the `yaml` package switches to 1.2 for
+ * `%YAML 1.2`: merge keys would stop working and `on` would become text. So
+ * each 1.x directive is rewritten to 1.1 before the document is composed;
+ * another major version, or a second `%YAML` in one document, is refused as
+ * PyYAML refused it.
+ */
+function pinYamlVersion(tokens: CST.Token[]): Array<{ offset: number; message: string }> {
+  const errors: Array<{ offset: number; message: string }> = [];
+  let seen = false;
+  for (const token of tokens) {
+    if (token.type === 'document') {
+      seen = false;
+      continue;
+    }
+    if (token.type !== 'directive') continue;
+    const [name, version = ''] = token.source.trim().split(/[ \t]+/);
+    if (name !== '%YAML') continue;
+    if (seen) errors.push({ offset: token.offset, message: 'more than one %YAML directive for one document' });
+    seen = true;
+    if (!/^1\.[0-9]+$/.test(version)) errors.push({ offset: token.offset, message: `incompatible YAML version ${version || '(none)'}: a manifest is YAML 1.x` });
+    else token.source = '%YAML 1.1';
+  }
+  return errors;
 }
 
 /** The first document of the stream, as `parseDocument` composes it (a second one is an error). */
@@ -252,8 +290,11 @@ function complexKeys(doc: Document.Parsed): Node[] {
  */
 export function parseManifestYaml(source: string): { doc?: Document.Parsed; c: Collector } {
   // YAML 1.1 and 1.2 both take a lone CR (old Mac line endings) as a line
-  // break; the parser does not. Same length, so offsets stay right.
-  const text = source.replace(/\r(?!\n)/g, '\n');
+  // break, and YAML 1.1 (PyYAML) NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR
+  // too; the parser takes none of them. One UTF-16 unit each, so offsets stay
+  // right. (PyYAML kept LS and PS inside a scalar's text; here they fold like
+  // any line break, which no manifest value can hold anyway.)
+  const text = source.replace(/\r(?!\n)|[\x85\u2028\u2029]/g, '\n');
   const lines = new LineCounter();
   const parsed = lexAndParse(text, lines);
   if ('deepAt' in parsed) {
@@ -266,6 +307,7 @@ export function parseManifestYaml(source: string): { doc?: Document.Parsed; c: C
     }, { hint: 'a manifest needs four levels: the document, agents, each agent and its settings' });
     return { c };
   }
+  const directiveErrors = pinYamlVersion(parsed.tokens);
   const doc = composeFirst(parsed.tokens, text.length, { version: '1.1', uniqueKeys: false, customTags: withPythonScalars });
   // Where each problem is, as parseDocument's prettyErrors would add (the
   // messages are used without its excerpt).
@@ -277,6 +319,7 @@ export function parseManifestYaml(source: string): { doc?: Document.Parsed; c: C
     const pos = linePos?.[0];
     return pos ? { line: pos.line, column: pos.col } : undefined;
   };
+  for (const { offset, message } of directiveErrors) c.error('yaml_syntax', `YAML syntax error: ${message}`, '', at([lines.linePos(offset)]));
   for (const err of doc.errors) {
     c.error('yaml_syntax', `YAML syntax error: ${err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, '', at(err.linePos));
   }
@@ -296,14 +339,22 @@ export function parseManifestYaml(source: string): { doc?: Document.Parsed; c: C
       });
     }
   }
-  // Loading the document is only needed to bound alias expansion (and to
-  // apply merge keys' checks); without an alias there is nothing to expand.
-  if (c.errors.length === 0 && parsed.hasAlias) {
-    try {
-      doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    } catch (err) {
-      c.error('yaml_syntax', `YAML could not be loaded: ${(err as Error).message}`, '');
-    }
+  if (c.errors.length === 0 && parsed.tooManyAliasesAt !== undefined) {
+    c.error('yaml_syntax', `the document uses more than ${MAX_ALIAS_COUNT} aliases`, '', at([lines.linePos(parsed.tooManyAliasesAt)]), {
+      hint: 'write the repeated settings out, or share them through fewer anchors',
+    });
+  }
+  // An alias to no anchor before it: PyYAML refused it ("found undefined alias").
+  if (c.errors.length === 0 && parsed.aliases > 0) {
+    visit(doc, {
+      Alias(_key, alias) {
+        if (alias.resolve(doc) === undefined) {
+          c.error('yaml_syntax', `YAML syntax error: the alias *${alias.source} names no anchor defined before it`, '', alias, {
+            hint: `define &${alias.source} on a value above this line`,
+          });
+        }
+      },
+    });
   }
   return { doc, c };
 }

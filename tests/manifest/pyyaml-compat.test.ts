@@ -72,6 +72,25 @@ describe('line breaks', () => {
     expect(bad.errors).toEqual([expect.objectContaining({ code: 'invalid_cadence', line: 4, column: 14 })]);
   });
 
+  // YAML 1.1 (and so PyYAML) also breaks lines at NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR.
+  it.each([
+    ['NEL', '\x85'],
+    ['LS', '\u2028'],
+    ['PS', '\u2029'],
+  ])('%s is a line break: a key after it is a key, not part of a comment', (_name, brk) => {
+    const r = validate(`version: "1"\nagents:\n  coach:\n    cadence: weekly # paused${brk}    enabled: false\n`);
+    expect(r.errors).toEqual([]);
+    expect(r.manifest?.entries).toEqual([{ agent: 'coach', cadence: 'weekly', enabled: false }]);
+    const bad = validate(`version: "1"${brk}agents:${brk}  coach:${brk}    cadence: hourly${brk}`);
+    expect(bad.errors).toEqual([expect.objectContaining({ code: 'invalid_cadence', line: 4, column: 14 })]);
+  });
+
+  it('NEL inside a quoted value folds to a space, as PyYAML reads it', () => {
+    const r = validate('version: "1"\nagents:\n  coach:\n    cadence: weekly\n    cron: "0 9 * *\x85      1"\n');
+    expect(r.errors).toEqual([]);
+    expect(r.manifest?.entries).toEqual([{ agent: 'coach', cadence: 'weekly', cron: '0 9 * * 1', enabled: true }]);
+  });
+
   it('mixed CR, LF and CRLF count one line each', () => {
     const bad = validate('version: "1"\r\nagents:\r  coach:\n    cadence: hourly\r');
     expect(bad.errors).toEqual([expect.objectContaining({ code: 'invalid_cadence', line: 4, column: 14 })]);
@@ -179,5 +198,82 @@ describe('at most 100 diagnostics, however they arise', () => {
     const r = validate(Array.from({ length: 300 }, (_, i) => `k${i}: !x${i} v`).join('\n'));
     expect(r.errors).toHaveLength(100);
     expect(r.truncated).toBe(true);
+  });
+});
+
+describe('the %YAML directive', () => {
+  const body = ['---', 'x-d: &d {enabled: false}', 'version: "1"', 'agents:', '  coach:', '    cadence: weekly', '    <<: *d'];
+
+  // PyYAML reads every 1.x document with its YAML 1.1 rules (it only warns about the minor version).
+  it.each(['%YAML 1.1', '%YAML 1.2', '%YAML 1.3'])('%s keeps YAML 1.1 meaning: merge keys apply', (directive) => {
+    const r = validate(yaml(directive, ...body));
+    expect(r.errors).toEqual([]);
+    // (x-d, the anchor's holder, is an unknown top-level key: that warning only)
+    expect(r.warnings.map((w) => w.path)).toEqual(['/x-d']);
+    expect(r.manifest?.entries).toEqual([{ agent: 'coach', cadence: 'weekly', enabled: false }]);
+  });
+
+  it('%YAML 1.2 keeps YAML 1.1 scalars too: `on` is true', () => {
+    const r = validate(yaml('%YAML 1.2', '---', 'version: "1"', 'agents:', '  coach: {cadence: weekly, enabled: off}'));
+    expect(r.manifest?.entries).toEqual([{ agent: 'coach', cadence: 'weekly', enabled: false }]);
+  });
+
+  it.each([
+    [['%YAML 2.0'], /incompatible YAML version 2\.0/],
+    [['%YAML 1.1', '%YAML 1.1'], /more than one %YAML directive/],
+  ])('refuses %j as PyYAML did', (directives, message) => {
+    const r = validate(yaml(...directives, ...body));
+    expect(r.manifest).toBeUndefined();
+    expect(r.errors).toEqual([expect.objectContaining({ code: 'yaml_syntax', message: expect.stringMatching(message), line: directives.length })]);
+  });
+});
+
+describe('merge keys nested through many anchors', () => {
+  /** `depth` mappings, each merging the next; the innermost says enabled: false. */
+  const nested = (depth: number): string => {
+    let inner = '{enabled: false}';
+    for (let i = 0; i < depth; i++) inner = `{<<: ${inner}}`;
+    return yaml('version: "1"', 'agents:', `  coach: {cadence: weekly, <<: ${inner}}`);
+  };
+
+  it.each([9, 12, 20])('%i levels deep still bring in the innermost keys, as PyYAML does', (depth) => {
+    const r = validate(nested(depth));
+    expect(r.errors).toEqual([]);
+    expect(r.manifest?.entries).toEqual([{ agent: 'coach', cadence: 'weekly', enabled: false }]);
+  });
+
+  it('a chain of anchors, each merging the one before, is followed to its end', () => {
+    const anchors = ['x-0: &a0 {enabled: false}', ...Array.from({ length: 7 }, (_, i) => `x-${i + 1}: &a${i + 1} {<<: *a${i}}`)];
+    const r = validate(yaml('version: "1"', ...anchors, 'agents:', '  coach: {cadence: weekly, <<: *a7}'));
+    expect(r.errors).toEqual([]);
+    expect(r.manifest?.entries).toEqual([{ agent: 'coach', cadence: 'weekly', enabled: false }]);
+  });
+});
+
+describe('aliases', () => {
+  const withAliases = (n: number): string => yaml('version: "1"', 'x: &a foo', `y: [${Array(n).fill('*a').join(', ')}]`, 'agents:', '  coach: {cadence: weekly}');
+
+  it('100 aliases are fine; the 101st is refused where it stands', () => {
+    expect(validate(withAliases(100)).errors).toEqual([]);
+    expect(validate(withAliases(101)).errors).toEqual([
+      expect.objectContaining({ code: 'yaml_syntax', message: 'the document uses more than 100 aliases', line: 3, column: 4 + 4 * 100 + 1 }),
+    ]);
+  });
+
+  it('an alias to no anchor before it is refused, as PyYAML refused it', () => {
+    const r = validate(yaml('version: "1"', 'agents:', '  coach: *later', 'x: &later {cadence: weekly}'));
+    expect(r.errors).toEqual([expect.objectContaining({ code: 'yaml_syntax', message: expect.stringMatching(/alias \*later names no anchor defined before it/), line: 3, column: 10 })]);
+  });
+
+  it('a merge key that refers to its own mapping is refused, not followed round', () => {
+    const r = validate(yaml('version: "1"', 'agents:', '  coach: &c {cadence: weekly, <<: *c}'));
+    expect(r.errors).toEqual([expect.objectContaining({ code: 'yaml_syntax', message: "a merge key '<<' refers to a mapping that contains it" })]);
+  });
+
+  it('merge keys that multiply at every level are refused once past 10,000 settings, promptly', () => {
+    // Each anchor merges the one before twice: 2^30 pairs if followed.
+    const anchors = ['x-0: &m0 {cadence: weekly, enabled: false}', ...Array.from({ length: 30 }, (_, i) => `x-${i + 1}: &m${i + 1} {<<: [*m${i}, *m${i}]}`)];
+    const r = validate(yaml('version: "1"', ...anchors, 'agents:', '  coach: {<<: *m30}'));
+    expect(r.errors[0]).toMatchObject({ code: 'yaml_syntax', message: "merge keys '<<' bring in more than 10000 settings", path: '/agents/coach' });
   });
 });
