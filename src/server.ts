@@ -3,9 +3,16 @@ import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildApp } from './http/app.js';
 import { publicBaseUrl } from './config/public-url.js';
+import { FLUSH_DEADLINE_MS } from './events/types.js';
 
-/** How long in-flight requests get to finish once the listener is closed, before the process exits anyway (code 1). */
-const SHUTDOWN_GRACE_MS = 10_000;
+/**
+ * How long in-flight requests get to finish once the listener is closed.
+ * Past it their connections are cut, so a client that never finishes its
+ * request cannot hold up the event outbox's flush, which comes next.
+ */
+const IN_FLIGHT_GRACE_MS = 10_000;
+/** Past this the process exits anyway (code 1), saying how many events it leaves unsent. */
+const FLUSH_MARGIN_MS = 1_000;
 
 function configOrExit(): Config {
   try {
@@ -27,13 +34,31 @@ const app = await buildApp(config);
 // connections already in the accept queue, or kept alive, get that answer
 // instead of a reset; then close the listener, let in-flight requests
 // finish, and exit 0 (or 1 past the grace period).
-closeWithGrace({ delay: config.shutdownDelayMs + SHUTDOWN_GRACE_MS, logger: { error: (msg: string) => app.log.error(msg) } }, async ({ signal, err }) => {
-  if (err) app.log.error({ err }, 'closing after an unexpected error');
-  else app.log.info({ signal, delayMs: config.shutdownDelayMs }, 'shutting down');
-  app.drain();
-  if (!err) await sleep(config.shutdownDelayMs);
-  await app.close();
-});
+const exitingEarly = (msg: string) => {
+  const unsent = app.unsentEvents();
+  app.log.error(unsent > 0 ? { unsent } : {}, msg);
+};
+closeWithGrace(
+  {
+    delay: config.shutdownDelayMs + IN_FLIGHT_GRACE_MS + FLUSH_DEADLINE_MS + FLUSH_MARGIN_MS,
+    logger: { error: (msg: string) => app.log.error(msg) },
+    onSecondSignal: (signal: string) => exitingEarly(`second ${signal}, exiting`),
+    onTimeout: (ms: number) => exitingEarly(`killed by timeout (${ms}ms)`),
+  },
+  async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'closing after an unexpected error');
+    else app.log.info({ signal, delayMs: config.shutdownDelayMs }, 'shutting down');
+    app.drain();
+    if (!err) await sleep(config.shutdownDelayMs);
+    const closing = app.close();
+    const inTime = await Promise.race([closing.then(() => true), sleep(IN_FLIGHT_GRACE_MS, false, { ref: false })]);
+    if (!inTime) {
+      app.log.warn({ graceMs: IN_FLIGHT_GRACE_MS }, 'requests still open after the grace; closing their connections');
+      app.server.closeAllConnections();
+      await closing;
+    }
+  },
+);
 
 try {
   await app.listen({ host: config.host, port: config.port });

@@ -11,6 +11,8 @@ export interface EventEmission {
   emit(event: OutgoingEvent): void;
   /** For /readyz: shown, never failing readiness (prepare works without events). */
   readiness(): { ok: boolean; detail: string };
+  /** Events waiting or in flight (what a shutdown cut short would leave unsent). */
+  depth(): number;
   /** Flushes the outbox within `deadlineMs`, then closes the connection; reports what was left unsent. */
   close(deadlineMs: number): Promise<FlushResult>;
 }
@@ -52,6 +54,7 @@ export async function startEventEmission(config: NatsConfig, deps: EmissionDeps)
 
   return {
     emit: (event) => outbox.add(event),
+    depth: () => outbox.depth,
     readiness() {
       const { connected, server } = sink.connection();
       const waiting = `${outbox.depth} event(s) in the outbox`;

@@ -76,7 +76,9 @@ export function createNatsSink(config: NatsConfig, clientName: string, log: Even
         return;
       } catch (err) {
         log.warn({ err: describe(err), retryInMs: delay }, 'NATS unreachable; events wait in the outbox');
-        await sleep(delay, AbortSignal.any([stop.signal, hurry.signal]));
+        // Hurrying cuts the current backoff short once; after that each retry
+        // still waits the shortest interval (connect to a closed port fails at once).
+        await sleep(delay, hurry.signal.aborted ? stop.signal : AbortSignal.any([stop.signal, hurry.signal]));
         delay = hurry.signal.aborted ? RETRY_MS.initial : Math.min(delay * 2, RETRY_MS.max);
       }
     }

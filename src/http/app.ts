@@ -107,6 +107,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         observer: (depth) => services.metrics.eventCounters(depth),
       })
     : undefined;
+  // For a shutdown cut short (second signal, timeout): how many events it leaves unsent.
+  app.decorate('unsentEvents', () => events?.depth() ?? 0);
   if (events) {
     // onClose runs once in-flight requests are answered, so their events are in the outbox.
     app.addHook('onClose', async () => {
@@ -154,4 +156,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(discoverRoutes, { services });
   await app.register(consolePlugin, { services });
   return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Events still in the outbox (0 without KAIZEN_NATS_URL). */
+    unsentEvents(): number;
+  }
 }

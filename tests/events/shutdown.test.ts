@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
+import { connect } from 'node:net';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tempFleet, VALID_MANIFEST, type TempDir } from '../helpers/fleet.js';
@@ -82,7 +83,48 @@ describe('SIGTERM', () => {
     child!.kill('SIGTERM');
     const [code] = await exited;
     expect(code).toBe(0);
-    const line = logLines(service.output()).find((l) => l.msg === 'events not sent before shutdown');
+    const lines = logLines(service.output());
+    const line = lines.find((l) => l.msg === 'events not sent before shutdown');
     expect(line).toMatchObject({ unsent: 3, level: 40 });
+    // Hurried at shutdown, the connect loop retries at its shortest interval
+    // (250 ms) through the 5 s flush, not as fast as connect fails.
+    const attempts = lines.filter((l) => l.msg === 'NATS unreachable; events wait in the outbox').length;
+    expect(attempts).toBeGreaterThan(0);
+    expect(attempts).toBeLessThan(60);
+  }, 60_000);
+
+  it('a client that never finishes its request does not hold up the flush: its connection is cut after the grace', async () => {
+    nats = await createNatsServer(); // never started
+    const service = await startService(nats.url);
+    await prepareTimes(service.base, 3);
+    const { port } = new URL(service.base);
+    const stalled = connect(Number(port), '127.0.0.1', () =>
+      stalled.write('POST /v1/schedule/validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/yaml\r\nContent-Length: 100\r\n\r\nversion: 1'),
+    );
+    stalled.on('error', () => undefined);
+    await once(stalled, 'connect');
+    // Let the server take the headers in before the signal (afterwards it would answer 503 at once).
+    await new Promise((r) => setTimeout(r, 300));
+    const exited = once(child!, 'exit');
+    child!.kill('SIGTERM');
+    const [code] = await exited;
+    stalled.destroy();
+    expect(code).toBe(0);
+    const lines = logLines(service.output());
+    expect(lines.find((l) => l.msg === 'events not sent before shutdown')).toMatchObject({ unsent: 3 });
+    expect(lines.some((l) => typeof l.msg === 'string' && l.msg.startsWith('requests still open'))).toBe(true);
+  }, 60_000);
+
+  it('a second SIGTERM exits at once, and says how many events it leaves unsent', async () => {
+    nats = await createNatsServer(); // never started
+    const service = await startService(nats.url);
+    await prepareTimes(service.base, 4);
+    const exited = once(child!, 'exit');
+    child!.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    child!.kill('SIGTERM');
+    const [code] = await exited;
+    expect(code).toBe(1);
+    expect(logLines(service.output()).find((l) => l.msg === 'second SIGTERM, exiting')).toMatchObject({ unsent: 4, level: 50 });
   }, 60_000);
 });
