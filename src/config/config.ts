@@ -65,8 +65,8 @@ const ServerEnvSchema = Type.Object({
    */
   KAIZEN_SHUTDOWN_DELAY_MS: WholeNumber({ minimum: 0, maximum: 999_999, default: 1000 }),
   KAIZEN_NATS_URL: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
-  /** A few MB of small JSON events. */
-  KAIZEN_NATS_OUTBOX_SIZE: WholeNumber({ minimum: 1, maximum: 9_999_999, default: 10_000 }),
+  /** About 1 KB of memory an event: 10 MB by default, 100 MB at most. */
+  KAIZEN_NATS_OUTBOX_SIZE: WholeNumber({ minimum: 1, maximum: 100_000, default: 10_000 }),
 });
 type ServerEnv = Static<typeof ServerEnvSchema>;
 type Env = CoreEnv & ServerEnv;
@@ -143,7 +143,7 @@ const HUMAN_RULES: Partial<Record<keyof Env, string>> = {
   KAIZEN_RATE_LIMIT_PER_MINUTE: 'must be a whole number (0 turns the limit off)',
   KAIZEN_MAX_EVENT_LOOP_DELAY_MS: 'must be a whole number of milliseconds (0 turns load shedding off)',
   KAIZEN_SHUTDOWN_DELAY_MS: 'must be a whole number of milliseconds',
-  KAIZEN_NATS_OUTBOX_SIZE: 'must be a whole number of events (1 or more)',
+  KAIZEN_NATS_OUTBOX_SIZE: 'must be a whole number of events from 1 to 100000 (each held costs about 1 KB of memory)',
 };
 
 /**
@@ -177,7 +177,13 @@ function parseNatsUrls(value: string, outboxSize: number): NatsConfig {
   if (servers.length === 0) throw new ConfigError('KAIZEN_NATS_URL', 'names no server');
   const nats: NatsConfig = { servers, outboxSize };
   if (credentials !== undefined) {
-    const [user = '', pass = ''] = credentials.split(':').map(decodeURIComponent);
+    let user: string;
+    let pass: string;
+    try {
+      [user = '', pass = ''] = credentials.split(':').map(decodeURIComponent);
+    } catch {
+      throw new ConfigError('KAIZEN_NATS_URL', 'the credentials in the URL are not valid percent-encoding (write a % in a password as %25)');
+    }
     if (pass === '') nats.token = user;
     else Object.assign(nats, { user, pass });
   }

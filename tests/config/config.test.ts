@@ -236,8 +236,15 @@ describe('KAIZEN_NATS_URL and KAIZEN_NATS_OUTBOX_SIZE', () => {
     expect(configError({ KAIZEN_NATS_URL: 'nats://a:hunter2@n1.example/' + 'x'.repeat(5000) }).message).not.toContain('hunter2');
   });
 
+  it('refuse credentials that are not valid percent-encoding, naming the variable and not the secret', () => {
+    const err = configError({ KAIZEN_NATS_URL: 'nats://alice:s3%cret@n1.example:4222' });
+    expect(err.variable).toBe('KAIZEN_NATS_URL');
+    expect(err.message).toMatch(/percent-encoding.*%25/);
+    expect(err.message).not.toContain('s3%cret');
+  });
+
   it('refuse an outbox of no events', () => {
-    for (const bad of ['0', '-1', 'ten']) expect(configError({ KAIZEN_NATS_URL: 'nats://n1.example', KAIZEN_NATS_OUTBOX_SIZE: bad }).variable).toBe('KAIZEN_NATS_OUTBOX_SIZE');
+    for (const bad of ['0', '-1', 'ten', '100001']) expect(configError({ KAIZEN_NATS_URL: 'nats://n1.example', KAIZEN_NATS_OUTBOX_SIZE: bad }).variable).toBe('KAIZEN_NATS_OUTBOX_SIZE');
   });
 });
 

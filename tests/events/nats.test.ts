@@ -150,13 +150,16 @@ describe('the stored event', () => {
     expect(Date.parse(b!.data.occurred_at as string)).toBeGreaterThanOrEqual(Date.parse(a!.data.occurred_at as string));
   });
 
-  it('only 200 answers publish: a 304, a 404 and a 400 do not', async () => {
+  it('only 200 answers to GET publish: a 304, a 404, a 400 and a HEAD do not', async () => {
     const server = await nats();
     const app = await eventApp(server.url);
     const ok = await prepare(app);
     await app.inject({ method: 'GET', url: '/v1/prepare/coach?target=alpha', headers: { 'if-none-match': ok.headers.etag as string } });
     expect((await app.inject({ method: 'GET', url: '/v1/prepare/nobody?target=alpha' })).statusCode).toBe(404);
     expect((await prepare(app, '&include=bogus')).statusCode).toBe(400);
+    // A HEAD (reading the ETag, say) sends no bundle, so it prepares no run.
+    const head = await app.inject({ method: 'HEAD', url: `/v1/prepare/coach?target=alpha${at(5)}` });
+    expect(head.statusCode).toBe(200);
     const marker = await prepare(app, at(9));
     expect(marker.statusCode).toBe(200);
     const events = await waitForEvents(server.url, 2);

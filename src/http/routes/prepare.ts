@@ -81,9 +81,10 @@ export const prepareRoutes: FastifyPluginAsyncTypebox<{ services: Services; even
   // It rides on the request (a decorated field, not a WeakMap: weak keys cost the GC for every request).
   if (events) app.decorateRequest(PREPARED_EVENT, null);
   const emitAfterResponse = events
-    ? (request: object, reply: { statusCode: number }, done: () => void) => {
-        const event = (request as EventCarrier)[PREPARED_EVENT];
-        if (event && reply.statusCode === 200) events.emit(event);
+    ? (request: { method: string }, reply: { statusCode: number }, done: () => void) => {
+        const event = (request as typeof request & EventCarrier)[PREPARED_EVENT];
+        // A HEAD (a runner reading the ETag) receives no bundle, so it prepared no run.
+        if (event && reply.statusCode === 200 && request.method === 'GET') events.emit(event);
         done();
       }
     : undefined;
