@@ -34,6 +34,8 @@ export function createNatsSink(config: NatsConfig, clientName: string, log: Even
   let connected = false;
   let streamReady = false;
   let server: string | undefined;
+  /** A stream other than KAIZEN_SCHEDULE that takes the subject, once found (logged once). */
+  let foreignStream: string | undefined;
   let stopped = false;
   const stop = new AbortController();
   /** Aborted at shutdown: the connect loop stops backing off and retries at its shortest interval. */
@@ -116,9 +118,16 @@ export function createNatsSink(config: NatsConfig, clientName: string, log: Even
         log.info({ stream: STREAM_NAME, subjects: STREAM_SUBJECTS }, 'created the JetStream stream');
       } catch (addErr) {
         // Another host may have created it in the meantime.
-        await jsm.streams.info(STREAM_NAME).catch(() => {
-          throw addErr;
-        });
+        if (await jsm.streams.info(STREAM_NAME).then(() => true, () => false)) return;
+        // Or the operator's own stream already takes the subject (`kaizen.>`,
+        // say): JetStream refuses overlapping subjects, and that stream stores
+        // the events just as well, under its own settings.
+        const other = await jsm.streams.find(PREPARED_SUBJECT).catch(() => undefined);
+        if (!other) throw addErr;
+        if (other !== foreignStream) {
+          foreignStream = other;
+          log.warn({ stream: other, subject: PREPARED_SUBJECT }, `another stream already takes the subject; publishing into it instead of ${STREAM_NAME} (its duplicate window and limits apply)`);
+        }
       }
     }
   }

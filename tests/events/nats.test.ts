@@ -9,6 +9,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir, testApp, testConfig, tempFleet, VALID_MANIFEST, type TempDir } from '../helpers/fleet.js';
 import { createNatsServer, freePort, startNatsServer, type NatsServer } from '../helpers/nats-server.js';
@@ -334,6 +336,23 @@ describe('the outbox', () => {
     expect(await metric(app, 'kaizen_events_failed_total')).toBeGreaterThanOrEqual(1);
     await outboxEmpty(app);
     expect(await metric(app, 'kaizen_events_published_total')).toBe(2);
+  });
+
+  it('when another stream already takes the subject (kaizen.>, say), publishes into it instead of waiting for ever', async () => {
+    const server = await nats();
+    const nc = await connect({ servers: server.url, reconnect: false });
+    try {
+      await (await jetstreamManager(nc)).streams.add({ name: 'FLEET', subjects: ['kaizen.>'] });
+    } finally {
+      await nc.close();
+    }
+    const app = await eventApp(server.url);
+    await prepare(app, at(0));
+    await outboxEmpty(app);
+    expect(await metric(app, 'kaizen_events_published_total')).toBe(1);
+    const events = await storedEvents(server.url, 'FLEET');
+    expect(events.map((e) => [e.subject, e.data.occurred_at])).toEqual([['kaizen.schedule.prepared', occurred(0)]]);
+    expect(await storedEvents(server.url)).toEqual([]); // no KAIZEN_SCHEDULE was made
   });
 
   it('past its size drops the oldest events and counts them', async () => {
