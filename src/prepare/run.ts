@@ -43,6 +43,8 @@ export function checkRun(entry: ResolvedEntry | null, agent: string, claim: RunC
     throw mismatch(`run_id ${claim.runId} is not the id of ${agent} in '${repo}' scheduled for ${claim.scheduledFor.toISOString()}; pass the run_id and scheduled_for (and repo) discover emitted together.`);
   }
   if (!entry) throw mismatch(`the repo's manifest has no schedule entry for ${agent}, so no run of it is scheduled.`);
+  // Discover never hands out a disabled agent's runs; a URL naming one is stale or made up.
+  if (!entry.enabled) throw mismatch(`${agent} is disabled in the repo's manifest (enabled: false), so no run of it is scheduled.`);
   const t = claim.scheduledFor.getTime();
   const [fire] = fireTimesBetween(entry.cron, entry.timezone, new Date(t - 1), claim.scheduledFor, 1);
   if (fire?.getTime() !== t) {

@@ -124,6 +124,16 @@ describe('GET /v1/prepare with run_id and scheduled_for', () => {
     expect(res.json().code).toBe('run_mismatch');
   });
 
+  it('answers 400 run_mismatch for an agent the manifest disables, at one of its cron\'s fire times', async () => {
+    // tdd-workflow: monthly, enabled: false; 0 9 1 * * in Berlin fires 2026-03-01 at 09:00 (+01:00)
+    const at = '2026-03-01T09:00:00+01:00';
+    const res = await prepare('tdd-workflow', runQuery(runId('alpha', 'tdd-workflow', parseInstant(at)!), at));
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ code: 'run_mismatch', detail: expect.stringMatching(/tdd-workflow is disabled/) });
+    // without a run it is still prepared (an operator may run a disabled agent by hand)
+    expect((await prepare('tdd-workflow', '')).statusCode).toBe(200);
+  });
+
   it('answers 400 invalid_run for half a pair or a malformed member', async () => {
     for (const query of [`run_id=${id}`, `scheduled_for=${encodeURIComponent(FIRE)}`, runQuery('not-a-uuid', FIRE), runQuery(id, '2026-03-09T09:00:00'), runQuery(id, 'monday')]) {
       const res = await prepare('coach', query);
