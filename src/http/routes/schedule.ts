@@ -1,4 +1,4 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type, type Static, type TSchema } from 'typebox';
 import { ListedEntrySchema } from '../../manifest/entries.js';
@@ -63,7 +63,7 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
       tags: ['schedule'],
       summary: 'Validate a manifest sent in the body',
       description:
-        'Send the YAML text as `application/yaml`, `text/yaml` or `text/plain`, or JSON `{"manifest": "<yaml text>"}`. Returns every problem found, each with a JSON Pointer and line/column. 200 when valid, 422 (problem+json with `errors`/`warnings`) when not, so `curl --fail` works. With `target`, agents installed in that repo count as known.',
+        'Send the YAML text as `application/yaml`, `text/yaml` or `text/plain` (the older names `application/x-yaml` and `text/x-yaml` are read too), or JSON `{"manifest": "<yaml text>"}`. Returns every problem found, each with a JSON Pointer and line/column. 200 when valid, 422 (problem+json with `errors`/`warnings`) when not, so `curl --fail` works. With `target`, agents installed in that repo count as known.',
       querystring: Type.Object({ target: Type.Optional(Target) }),
       body: ValidateBody,
       response: {
@@ -136,38 +136,46 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
     return services.list(roots.resolveRepo(target), { now, runs, all }, INIT_HINT);
   });
 
-  app.post('/v1/schedule/init', {
-    schema: {
-      tags: ['schedule'],
-      summary: 'Write the default manifest into a repo',
-      description:
-        'Scaffolds `.kaizen/schedule.yml` (coach and optimization weekly, tdd-workflow monthly and disabled). Disabled unless the service runs with KAIZEN_ENABLE_WRITE=true. Never overwrites an existing manifest unless `force` is true; the write is atomic.',
-      body: Type.Object(
-        {
-          target: Target,
-          timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'IANA zone (default: KAIZEN_DEFAULT_TIMEZONE, Europe/Berlin unless set)' })),
-          force: Type.Optional(Type.Boolean({ default: false })),
+  // Init takes JSON only: without the YAML and text parsers the routes above
+  // use, any other body is Fastify's media-type error, answered 415 with
+  // `accepted` (a YAML body would otherwise be a string that fails the schema, a 400).
+  await app.register(async (scope) => {
+    const writes = scope.withTypeProvider<TypeBoxTypeProvider>();
+    writes.removeContentTypeParser([...YAML_MEDIA_TYPES, 'text/plain']);
+    writes.post('/v1/schedule/init', {
+      schema: {
+        tags: ['schedule'],
+        summary: 'Write the default manifest into a repo',
+        description:
+          'Scaffolds `.kaizen/schedule.yml` (coach and optimization weekly, tdd-workflow monthly and disabled). Disabled unless the service runs with KAIZEN_ENABLE_WRITE=true. Never overwrites an existing manifest unless `force` is true; the write is atomic.',
+        body: Type.Object(
+          {
+            target: Target,
+            timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'IANA zone (default: KAIZEN_DEFAULT_TIMEZONE, Europe/Berlin unless set)' })),
+            force: Type.Optional(Type.Boolean({ default: false })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          201: Type.Object({ path: Type.String(), overwritten: Type.Boolean(), manifest: Type.String() }),
+          400: problem('Malformed body or invalid timezone (invalid_timezone)'),
+          403: problem('Writes are disabled (writes_disabled) or target is outside the roots (path_outside_roots)'),
+          404: problem('target is not a repository directory'),
+          409: problem('A manifest exists and force is not set (schedule_exists), or .kaizen is not a directory (kaizen_dir_conflict)'),
+          415: problem('The body is not application/json; `accepted` lists it', 415),
         },
-        { additionalProperties: false },
-      ),
-      response: {
-        201: Type.Object({ path: Type.String(), overwritten: Type.Boolean(), manifest: Type.String() }),
-        400: problem('Malformed body or invalid timezone (invalid_timezone)'),
-        403: problem('Writes are disabled (writes_disabled) or target is outside the roots (path_outside_roots)'),
-        404: problem('target is not a repository directory'),
-        409: problem('A manifest exists and force is not set (schedule_exists), or .kaizen is not a directory (kaizen_dir_conflict)'),
       },
-    },
-  }, async (request, reply) => {
-    if (!config.enableWrite) {
-      throw new HttpError('writes_disabled', 'The scaffold endpoint is off; start the service with KAIZEN_ENABLE_WRITE=true to enable it.');
-    }
-    const { target, timezone, force = false } = request.body;
-    // The zone is checked before the target, so a bad zone is a 400 whatever the path.
-    if (timezone !== undefined) checkTimezone(timezone);
-    const result = services.init(roots.resolveRepo(target), timezone, force);
-    request.log.info({ path: result.path, overwritten: result.overwritten }, 'schedule_initialized');
-    return reply.code(201).send(result);
+    }, async (request, reply) => {
+      if (!config.enableWrite) {
+        throw new HttpError('writes_disabled', 'The scaffold endpoint is off; start the service with KAIZEN_ENABLE_WRITE=true to enable it.');
+      }
+      const { target, timezone, force = false } = request.body;
+      // The zone is checked before the target, so a bad zone is a 400 whatever the path.
+      if (timezone !== undefined) checkTimezone(timezone);
+      const result = services.init(roots.resolveRepo(target), timezone, force);
+      request.log.info({ path: result.path, overwritten: result.overwritten }, 'schedule_initialized');
+      return reply.code(201).send(result);
+    });
   });
 
   app.get('/v1/schema/schedule.json', {

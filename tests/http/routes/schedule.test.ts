@@ -86,9 +86,9 @@ describe('POST /v1/schedule/validate', () => {
     expect(body.errors).toEqual([expect.objectContaining({ code: 'file_too_large', path: '' })]);
   });
 
-  it('an alias bomb is refused fast as yaml_syntax, never a 500', async () => {
+  it('an alias bomb of more than 100 aliases is refused fast as yaml_syntax, never a 500', async () => {
     const lines = ['a: &a [x,x,x,x,x,x,x,x,x,x]'];
-    for (let i = 1; i < 10; i++) lines.push(`l${i}: &l${i} [${Array(10).fill(i === 1 ? '*a' : `*l${i - 1}`).join(',')}]`);
+    for (let i = 1; i < 12; i++) lines.push(`l${i}: &l${i} [${Array(10).fill(i === 1 ? '*a' : `*l${i - 1}`).join(',')}]`);
     const body = expectProblem(await yamlPost(app, `${lines.join('\n')}\nversion: "1"\nagents:\n  coach: {cadence: weekly}\n`), 422, 'schedule_invalid');
     expect((body.errors as Diagnostic[]).map((d) => d.code)).toEqual(['yaml_syntax']);
   });
@@ -323,6 +323,16 @@ describe('POST /v1/schedule/init', () => {
       expectProblem(await init({ target: 'fresh', force: 'please' }), 400, 'invalid_request');
       expectProblem(await init({ target: 'no-such-repo' }), 404, 'repo_not_found');
       expectProblem(await init({ target: '../escape' }), 403, 'path_outside_roots');
+    });
+
+    it('a body that is not JSON is 415 with `accepted`, YAML and plain text included (init takes only JSON)', async () => {
+      for (const type of ['application/yaml', 'text/yaml', 'application/x-yaml', 'text/plain', 'application/xml']) {
+        const res = await app.inject({ method: 'POST', url: '/v1/schedule/init', headers: { 'content-type': type }, payload: '{"target":"fresh"}' });
+        const body = expectProblem(res, 415, 'unsupported_media_type');
+        expect(body.accepted, type).toEqual(['application/json']);
+      }
+      // the validate route next to it still takes YAML and text
+      expect((await yamlPost(app, VALID_MANIFEST, 'text/plain')).statusCode).toBe(200);
     });
 
     it('leaves no temporary files behind', async () => {
