@@ -50,8 +50,40 @@ const ajvValidators = AjvCompiler();
 const validatorsByPart: NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>['buildValidator'] = (externalSchemas, ajvOptions) => {
   const coercing = ajvValidators(externalSchemas, ajvOptions);
   const exact = ajvValidators(externalSchemas, { ...ajvOptions, customOptions: { ...ajvOptions?.customOptions, coerceTypes: false } } as typeof ajvOptions);
-  return (route) => (route.httpPart === 'body' ? exact : coercing)(route);
+  return (route) => {
+    if (route.httpPart === 'body') return exact(route);
+    const validate = coercing(route);
+    return route.httpPart === 'querystring' ? wholeNumbersAsWritten(validate, route.schema) : validate;
+  };
 };
+
+type Validate = ReturnType<ReturnType<typeof ajvValidators>>;
+const WHOLE_NUMBER = /^-?[0-9]+$/;
+
+/**
+ * Ajv coerces query text to an integer through Number(), so `0x3`, `1e1`,
+ * `+3`, `3.0` or an empty value all pass as numbers; a query's whole numbers
+ * are digits. Checked on the raw text, before coercion, for the integer
+ * parameters of the route only (no work on routes without any).
+ */
+function wholeNumbersAsWritten(validate: Validate, schema: unknown): Validate {
+  const properties = (schema as { properties?: Record<string, { type?: unknown }> }).properties ?? {};
+  const integers = Object.keys(properties).filter((key) => properties[key]!.type === 'integer');
+  if (integers.length === 0) return validate;
+  const checked = ((data: Record<string, unknown> | undefined) => {
+    for (const key of integers) {
+      const raw = data?.[key];
+      if (typeof raw === 'string' && !WHOLE_NUMBER.test(raw)) {
+        checked.errors = [{ keyword: 'type', instancePath: `/${key}`, schemaPath: `#/properties/${key}/type`, params: { type: 'integer' }, message: 'must be integer' }];
+        return false;
+      }
+    }
+    const ok = validate(data);
+    checked.errors = validate.errors;
+    return ok;
+  }) as Validate;
+  return checked;
+}
 
 /** Builds the service without listening; `server.ts` and the tests both start here. */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {

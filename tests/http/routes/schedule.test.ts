@@ -190,6 +190,11 @@ describe('GET /v1/schedule/validation and GET /v1/schedule over the example flee
     for (const e of ten.entries) expect(e.next_runs).toHaveLength(10);
     expect(ten.entries.find((e) => e.agent === 'sys-medic')!.next_runs.slice(0, 2)).toEqual(['2026-11-26T06:15:00+00:00', '2026-11-27T06:15:00+00:00']);
     for (const bad of ['&runs=11', '&runs=0', '&runs=-1', '&runs=two', '&runs=1.5']) expectProblem(await get(bad), 400, 'invalid_request');
+    // Number spellings Ajv's coercion would take are not whole numbers as a query writes them.
+    for (const bad of ['0x3', '1e1', '+3', '3.0', '%203', '']) {
+      const body = expectProblem(await get(`&runs=${bad}`), 400, 'invalid_request');
+      expect(body.detail, bad).toBe('Invalid request: runs must be a whole number.');
+    }
   });
 
   it('now: ISO-8601 with Z or an offset; anything else is a 400 problem', async () => {
