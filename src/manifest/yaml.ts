@@ -137,6 +137,9 @@ class NestingMeter {
   aliases = 0;
   /** Offset of the first alias past MAX_ALIAS_COUNT. */
   tooManyAliasesAt: number | undefined;
+  /** The first anchor name defined a second time, with both offsets. */
+  duplicateAnchor: { name: string; first: number; at: number } | undefined;
+  private readonly anchors = new Map<string, number>();
   private readonly indents: number[] = [];
   private offset = 0;
   private flow = 0;
@@ -190,6 +193,11 @@ class NestingMeter {
     if (type === 'comment' || type === 'space') return undefined;
     this.enterLine();
     if (type === 'alias' && ++this.aliases > MAX_ALIAS_COUNT) this.tooManyAliasesAt ??= at;
+    if (type === 'anchor') {
+      const first = this.anchors.get(token);
+      if (first === undefined) this.anchors.set(token, at);
+      else this.duplicateAnchor ??= { name: token.slice(1), first, at };
+    }
     if (type === 'flow-seq-start' || type === 'flow-map-start') this.flow++;
     else if (type === 'flow-seq-end' || type === 'flow-map-end') this.flow = Math.max(0, this.flow - 1);
     else if (this.flow === 0 && (type === 'seq-item-ind' || type === 'explicit-key-ind' || type === 'map-value-ind')) this.indicators++;
@@ -203,7 +211,14 @@ class NestingMeter {
  * parser as it comes (the parser is iterative too): the syntax tree, or the
  * offset where the document nests too deep, before anything is composed.
  */
-function lexAndParse(text: string, lines: LineCounter): { tokens: CST.Token[]; aliases: number; tooManyAliasesAt: number | undefined } | { deepAt: number } {
+interface Lexed {
+  tokens: CST.Token[];
+  aliases: number;
+  tooManyAliasesAt: number | undefined;
+  duplicateAnchor: NestingMeter['duplicateAnchor'];
+}
+
+function lexAndParse(text: string, lines: LineCounter): Lexed | { deepAt: number } {
   const meter = new NestingMeter(text.length);
   const parser = new Parser(lines.addNewLine);
   lines.addNewLine(0);
@@ -214,7 +229,7 @@ function lexAndParse(text: string, lines: LineCounter): { tokens: CST.Token[]; a
     for (const token of parser.next(lexeme)) tokens.push(token);
   }
   for (const token of parser.end()) tokens.push(token);
-  return { tokens, aliases: meter.aliases, tooManyAliasesAt: meter.tooManyAliasesAt };
+  return { tokens, aliases: meter.aliases, tooManyAliasesAt: meter.tooManyAliasesAt, duplicateAnchor: meter.duplicateAnchor };
 }
 
 /**
@@ -283,6 +298,15 @@ function complexKeys(doc: Document.Parsed): Node[] {
   return found;
 }
 
+/** What YAML 1.1 (and PyYAML's reader) takes as text; anything else is refused before parsing. */
+const NOT_PRINTABLE = /[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
+
+/** Line and column (1-based) of an offset, before a line counter exists. */
+function positionIn(text: string, offset: number): Position {
+  const before = text.slice(0, offset);
+  return { line: before.split('\n').length, column: offset - (before.lastIndexOf('\n') + 1) + 1 };
+}
+
 /**
  * Parses manifest text as PyYAML would read it, refusing what would be
  * costly or meaningless (deep nesting, collection keys, alias bombs, custom
@@ -295,16 +319,22 @@ export function parseManifestYaml(source: string): { doc?: Document.Parsed; c: C
   // right. (PyYAML kept LS and PS inside a scalar's text; here they fold like
   // any line break, which no manifest value can hold anyway.)
   const text = source.replace(/\r(?!\n)|[\x85\u2028\u2029]/g, '\n');
+  const unprintable = NOT_PRINTABLE.exec(text);
+  if (unprintable) {
+    const c = new Collector();
+    const code = unprintable[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    c.error('yaml_syntax', `the file holds the control character U+${code}, which YAML does not allow`, '', positionIn(text, unprintable.index), {
+      hint: 'remove it (PyYAML refused such a file too); save the manifest as plain UTF-8 text',
+    });
+    return { c };
+  }
   const lines = new LineCounter();
   const parsed = lexAndParse(text, lines);
   if ('deepAt' in parsed) {
-    const { deepAt } = parsed;
     const c = new Collector();
-    const before = text.slice(0, deepAt);
-    c.error('yaml_syntax', `the document nests deeper than ${MAX_NESTING_DEPTH} levels`, '', {
-      line: before.split('\n').length,
-      column: deepAt - (before.lastIndexOf('\n') + 1) + 1,
-    }, { hint: 'a manifest needs four levels: the document, agents, each agent and its settings' });
+    c.error('yaml_syntax', `the document nests deeper than ${MAX_NESTING_DEPTH} levels`, '', positionIn(text, parsed.deepAt), {
+      hint: 'a manifest needs four levels: the document, agents, each agent and its settings',
+    });
     return { c };
   }
   const directiveErrors = pinYamlVersion(parsed.tokens);
@@ -338,6 +368,12 @@ export function parseManifestYaml(source: string): { doc?: Document.Parsed; c: C
         hint: 'write each key as a plain name, e.g. coach:',
       });
     }
+  }
+  if (c.errors.length === 0 && parsed.duplicateAnchor) {
+    const { name, first, at: second } = parsed.duplicateAnchor;
+    c.error('yaml_syntax', `the anchor &${name} is defined twice (first at line ${lines.linePos(first).line})`, '', at([lines.linePos(second)]), {
+      hint: 'give each anchor its own name (PyYAML refused a repeated one)',
+    });
   }
   if (c.errors.length === 0 && parsed.tooManyAliasesAt !== undefined) {
     c.error('yaml_syntax', `the document uses more than ${MAX_ALIAS_COUNT} aliases`, '', at([lines.linePos(parsed.tooManyAliasesAt)]), {

@@ -277,3 +277,27 @@ describe('aliases', () => {
     expect(r.errors[0]).toMatchObject({ code: 'yaml_syntax', message: "merge keys '<<' bring in more than 10000 settings", path: '/agents/coach' });
   });
 });
+
+describe('what PyYAML refused outright', () => {
+  it.each([
+    ['a NUL', 'version: "1"\nagents:\n  coach: {cadence: weekly}\n# \u0000\n', 'U+0000', 4, 3],
+    ['a bell in a comment', 'version: "1" # \u0007\nagents:\n  coach: {cadence: weekly}\n', 'U+0007', 1, 16],
+    ['DEL in a value', 'version: "1"\nagents:\n  coach: {cadence: week\u007fly}\n', 'U+007F', 3, 24],
+    ['a C1 control', 'version: "1"\nagents:\n  coach: {cadence: weekly}\n#\u009b\n', 'U+009B', 4, 2],
+    ['U+FFFE', 'version: "1"\nagents:\n  coach: {cadence: weekly} # \ufffe\n', 'U+FFFE', 3, 30],
+  ])('%s is a yaml_syntax error naming the character and where it is', (_name, text, code, line, column) => {
+    const r = validate(text);
+    expect(r.manifest).toBeUndefined();
+    expect(r.errors).toEqual([expect.objectContaining({ code: 'yaml_syntax', message: expect.stringContaining(code), line, column })]);
+  });
+
+  it('tabs, a BOM, U+FFFD and emoji are text', () => {
+    const r = validate('\ufeffversion: "1"\t# \ufffd 🙂\nagents:\n  coach: {cadence: weekly}\n');
+    expect(r.errors).toEqual([]);
+  });
+
+  it('an anchor defined twice is refused (the yaml package would let the later one win)', () => {
+    const r = validate(yaml('version: "1"', 'x-a: &s {cadence: daily}', 'x-b: &s {cadence: weekly}', 'agents:', '  coach: *s'));
+    expect(r.errors).toEqual([expect.objectContaining({ code: 'yaml_syntax', message: 'the anchor &s is defined twice (first at line 2)', line: 3, column: 6 })]);
+  });
+});
