@@ -19,7 +19,9 @@ export interface ComputedSummary {
 
 const round = (value: number, decimals: number): number => {
   const f = 10 ** decimals;
-  return Math.round(value * f) / f;
+  const scaled = value * f;
+  // Past about 1e306 the scaled value overflows; such a number has no decimals to round anyway.
+  return Number.isFinite(scaled) ? Math.round(scaled) / f : value;
 };
 
 const mean = (sum: number, n: number, decimals: number): number | null => (n === 0 ? null : round(sum / n, decimals));
@@ -31,7 +33,8 @@ export const MAX_EXECUTION_LINE_BYTES = 64 * 1024;
 class ExecutionsAccumulator {
   private executions = 0;
   private successes = 0;
-  private timeSum = 0;
+  /** A running mean, not a sum: times near the largest double would overflow a sum to Infinity. */
+  private timeMean = 0;
   private timeCount = 0;
   private qualitySum = 0;
   private qualityCount = 0;
@@ -64,8 +67,7 @@ class ExecutionsAccumulator {
     this.executions++;
     if (r.success === true) this.successes++;
     if (typeof r.time === 'number' && Number.isFinite(r.time) && r.time >= 0) {
-      this.timeSum += r.time;
-      this.timeCount++;
+      this.timeMean += (r.time - this.timeMean) / ++this.timeCount;
     }
     if (typeof r.quality === 'number' && r.quality >= 0 && r.quality <= 1) {
       this.qualitySum += r.quality;
@@ -86,7 +88,7 @@ class ExecutionsAccumulator {
       executions,
       successes,
       success_rate: executions === 0 ? null : round(successes / executions, 4),
-      avg_time_s: mean(this.timeSum, this.timeCount, 2),
+      avg_time_s: this.timeCount === 0 ? null : round(this.timeMean, 2),
       avg_quality: mean(this.qualitySum, this.qualityCount, 3),
       first_run: this.first?.raw ?? null,
       last_run: this.last?.raw ?? null,

@@ -84,6 +84,13 @@ describe('summarizeExecutions', () => {
     });
   });
 
+  it('averages times near the largest double without overflowing to null', () => {
+    const text = ['{"time":1e308}', '{"time":1.6e308}', '{"time":0}'].join('\n');
+    // (1e308 + 1.6e308 + 0) / 3 ≈ 8.667e307: the sum alone would overflow to Infinity (JSON null)
+    expect(summarizeExecutions(text).avg_time_s).toBeCloseTo(8.666666666666667e307, -300);
+    expect(summarizeExecutions('{"time":1.7e308}').avg_time_s).toBe(1.7e308);
+  });
+
   it('reads a last line without a trailing newline and a truncated last line', () => {
     const text = '{"timestamp":"2026-05-01T00:00:00Z","success":true,"time":12.5,"quality":0.4}\n{"timestamp":"2026-05-02T00:00:00Z","success":false,"time":7.5}\n{"timestamp": "2026-05-0';
     // executions 2 (the third line is cut off: skipped 1), successes 1 -> 0.5
