@@ -24,11 +24,31 @@ const MAX_MERGE_DEPTH = 32;
  */
 const MAX_MERGED_PAIRS = 10_000;
 
-/** What is left of a document's MAX_MERGED_PAIRS (one per validation). */
+/**
+ * One validation's walk over merge keys: what is left of MAX_MERGED_PAIRS,
+ * and the `<<` pairs already reported (a chain of anchors is walked again for
+ * every mapping that merges it; its faults are one diagnostic each).
+ */
 export interface MergeBudget {
   left: number;
+  reported: Set<Pair>;
 }
-export const mergeBudget = (): MergeBudget => ({ left: MAX_MERGED_PAIRS });
+export const mergeBudget = (): MergeBudget => ({ left: MAX_MERGED_PAIRS, reported: new Set() });
+
+/** The walk ran out of MAX_MERGED_PAIRS at `pair`: reported once, and nothing more is merged. */
+function overBudget(c: Collector, budget: MergeBudget, pair: Pair, basePath: string): Pair[] {
+  mergeFault(c, budget, pair, 'yaml_syntax', `merge keys '<<' bring in more than ${MAX_MERGED_PAIRS} settings`, basePath || '', pair.key as Node, {
+    hint: 'merge each anchor once; a manifest needs a few dozen settings',
+  });
+  return [];
+}
+
+/** Reports a fault of the merge key `pair` once per validation. */
+function mergeFault(c: Collector, budget: MergeBudget, pair: Pair, ...args: Parameters<Collector['error']>): void {
+  if (budget.reported.has(pair)) return;
+  budget.reported.add(pair);
+  c.error(...args);
+}
 
 /** A `<<` merge key (the yaml package marks it with a symbol value). */
 const isMergePair = (pair: Pair): boolean => isScalar(pair.key) && typeof pair.key.value === 'symbol';
@@ -45,33 +65,31 @@ function mergedChain(c: Collector, r: Deref, map: YAMLMap, basePath: string, bud
   for (const pair of map.items) {
     if (!isMergePair(pair) || budget.left < 0) continue;
     const value = r(pair.value);
-    const sources = isSeq(value) ? value.items.map((item) => r(item)) : [value];
+    const items: unknown[] = isSeq(value) ? value.items : [pair.value];
     const chunks: Pair[][] = [];
-    for (const source of sources) {
+    for (const item of items) {
+      // Every source looked at counts, a bad one too: a long list merged by many mappings is work.
+      if (--budget.left < 0) return overBudget(c, budget, pair, basePath);
+      const source = r(item);
       if (!isMap(source)) {
-        c.error('yaml_syntax', "a merge key '<<' must refer to a mapping or a list of mappings", basePath || '', source ?? (pair.key as Node));
+        mergeFault(c, budget, pair, 'yaml_syntax', "a merge key '<<' must refer to a mapping or a list of mappings", basePath || '', source ?? (pair.key as Node));
         continue;
       }
       if (source === map || within.includes(source)) {
-        c.error('yaml_syntax', "a merge key '<<' refers to a mapping that contains it", basePath || '', pair.key as Node);
+        mergeFault(c, budget, pair, 'yaml_syntax', "a merge key '<<' refers to a mapping that contains it", basePath || '', pair.key as Node);
         continue;
       }
       const own = source.items.filter((p) => !isMergePair(p));
       if (within.length >= MAX_MERGE_DEPTH) {
-        c.error('yaml_syntax', `merge keys '<<' nest deeper than ${MAX_MERGE_DEPTH} levels`, basePath || '', pair.key as Node, {
+        mergeFault(c, budget, pair, 'yaml_syntax', `merge keys '<<' nest deeper than ${MAX_MERGE_DEPTH} levels`, basePath || '', pair.key as Node, {
           hint: 'merge the settings from fewer layers of anchors',
         });
         continue;
       }
       const inner = mergedChain(c, r, source, basePath, budget, [...within, map]);
       if (budget.left < 0) return []; // reported where it ran out
-      budget.left -= 1 + own.length; // each source visited counts, pairs or not
-      if (budget.left < 0) {
-        c.error('yaml_syntax', `merge keys '<<' bring in more than ${MAX_MERGED_PAIRS} settings`, basePath || '', pair.key as Node, {
-          hint: 'merge each anchor once; a manifest needs a few dozen settings',
-        });
-        return [];
-      }
+      budget.left -= own.length;
+      if (budget.left < 0) return overBudget(c, budget, pair, basePath);
       chunks.push([...inner, ...own]);
     }
     if (isSeq(value)) chunks.reverse();

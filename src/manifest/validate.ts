@@ -6,7 +6,7 @@ import { eachPair, mergeBudget, type MergeBudget } from './merge.js';
 import { canonicalTimeZone, isValidTimeZone, suggestTimeZone } from './timezone.js';
 import { isValidAgentName } from '../agents/name.js';
 import { CADENCES, MAX_MANIFEST_BYTES, type Cadence, type ManifestEntry, type ValidationResult } from './types.js';
-import { derefIn, parseManifestYaml, pyIntegerOf, type Deref } from './yaml.js';
+import { parseManifestYaml, pyIntegerOf, type Deref } from './yaml.js';
 
 // The semantic checks of a parsed manifest. YAML reading and its limits are in
 // yaml.ts, the merge-key and duplicate walk in merge.ts, the diagnostics cap in
@@ -188,9 +188,8 @@ export function validateManifest(text: string, options: ValidateOptions): Valida
     return c.result();
   }
 
-  const { doc, c } = parseManifestYaml(text);
-  if (c.errors.length > 0 || !doc) return c.result();
-  const r = derefIn(doc);
+  const { doc, c, deref: r } = parseManifestYaml(text);
+  if (c.errors.length > 0 || !doc || !r) return c.result();
   const mismatchBudget = { left: MAX_MISMATCH_CHECKS };
   const merges = mergeBudget();
 

@@ -13,18 +13,39 @@ const MAX_ALIAS_COUNT = 100;
 // hook formats the overflow) or, with collection keys, expands exponentially.
 const MAX_NESTING_DEPTH = 32;
 
-/** Follows an alias to its anchored node (the number of aliases is bounded by the parse). */
+/** Follows an alias to its anchored node; anything else is itself. */
 export type Deref = (node: unknown) => Node | null;
-export function derefIn(doc: Document.Parsed): Deref {
-  // Alias.resolve walks the document from the top each time; merge keys may follow one alias many times.
-  const resolved = new Map<unknown, Node | null>();
-  return (node) => {
-    if (!isAlias(node)) return (node as Node | null) ?? null;
-    let target = resolved.get(node);
-    if (target === undefined) resolved.set(node, (target = (node.resolve(doc) as Node | undefined) ?? null));
-    return target;
-  };
+
+/**
+ * Maps every alias to its anchored node in one walk of the document, in
+ * document order, so an alias sees the anchors defined before it (anchors are
+ * unique, checked earlier). Alias.resolve would walk the whole document from
+ * the top for each alias, each time it is followed. Reports the aliases that
+ * name no anchor before them, as PyYAML did ("found undefined alias").
+ */
+function aliasTargets(doc: Document.Parsed, c: Collector): Deref {
+  const targets = new Map<unknown, Node | null>();
+  const anchors = new Map<string, Node>();
+  visit(doc, {
+    Node(_key, node) {
+      if (isAlias(node)) {
+        const target = anchors.get(node.source) ?? null;
+        targets.set(node, target);
+        if (!target) {
+          c.error('yaml_syntax', `YAML syntax error: the alias *${node.source} names no anchor defined before it`, '', node, {
+            hint: `define &${node.source} on a value above this line`,
+          });
+        }
+      } else if (node.anchor) {
+        anchors.set(node.anchor, node);
+      }
+    },
+  });
+  return (node) => (isAlias(node) ? (targets.get(node) ?? null) : ((node as Node | null) ?? null));
 }
+
+/** Without aliases nothing needs resolving. */
+const noAliases: Deref = (node) => (isAlias(node) ? null : ((node as Node | null) ?? null));
 
 // PyYAML's YAML 1.1 booleans exactly, so existing manifests keep their meaning.
 // (The `yaml` package's 1.1 schema also treats y/n as booleans; PyYAML does not.)
@@ -279,11 +300,11 @@ function composeFirst(tokens: CST.Token[], length: number, options: ConstructorP
  * loading nested ones stringifies each key's subtree again at every level
  * (exponential: `'? '.repeat(40)` alone takes seconds, then throws).
  */
-function complexKeys(doc: Document.Parsed): Node[] {
+function complexKeys(doc: Document.Parsed, deref: Deref): Node[] {
   const found: Node[] = [];
   const pending: unknown[] = [doc.contents];
   // An alias of a scalar is as cheap as the scalar (PyYAML accepted it as a key).
-  const plain = (key: unknown): boolean => isScalar(key) || (isAlias(key) && isScalar(key.resolve(doc)));
+  const plain = (key: unknown): boolean => isScalar(key) || (isAlias(key) && isScalar(deref(key)));
   while (pending.length > 0) {
     const node = pending.pop();
     if (isMap(node)) {
@@ -312,7 +333,7 @@ function positionIn(text: string, offset: number): Position {
  * costly or meaningless (deep nesting, collection keys, alias bombs, custom
  * tags); every problem goes to the returned collector.
  */
-export function parseManifestYaml(source: string): { doc?: Document.Parsed; c: Collector } {
+export function parseManifestYaml(source: string): { doc?: Document.Parsed; c: Collector; deref?: Deref } {
   // YAML 1.1 and 1.2 both take a lone CR (old Mac line endings) as a line
   // break, and YAML 1.1 (PyYAML) NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR
   // too; the parser takes none of them. One UTF-16 unit each, so offsets stay
@@ -335,6 +356,22 @@ export function parseManifestYaml(source: string): { doc?: Document.Parsed; c: C
     c.error('yaml_syntax', `the document nests deeper than ${MAX_NESTING_DEPTH} levels`, '', positionIn(text, parsed.deepAt), {
       hint: 'a manifest needs four levels: the document, agents, each agent and its settings',
     });
+    return { c };
+  }
+  // Counted on the tokens, before anything is composed or resolved.
+  if (parsed.duplicateAnchor || parsed.tooManyAliasesAt !== undefined) {
+    const c = new Collector();
+    if (parsed.duplicateAnchor) {
+      const { name, first, at: second } = parsed.duplicateAnchor;
+      c.error('yaml_syntax', `the anchor &${name} is defined twice (first at line ${positionIn(text, first).line})`, '', positionIn(text, second), {
+        hint: 'give each anchor its own name (PyYAML refused a repeated one)',
+      });
+    }
+    if (parsed.tooManyAliasesAt !== undefined) {
+      c.error('yaml_syntax', `the document uses more than ${MAX_ALIAS_COUNT} aliases`, '', positionIn(text, parsed.tooManyAliasesAt), {
+        hint: 'write the repeated settings out, or share them through fewer anchors',
+      });
+    }
     return { c };
   }
   const directiveErrors = pinYamlVersion(parsed.tokens);
@@ -362,35 +399,13 @@ export function parseManifestYaml(source: string): { doc?: Document.Parsed; c: C
       hint: 'remove the tag; a manifest only holds plain strings, booleans and mappings (the standard !!str, !!int, !!float, !!bool, !!null, !!map and !!seq are fine)',
     });
   }
+  const deref = c.errors.length === 0 && parsed.aliases > 0 ? aliasTargets(doc, c) : noAliases;
   if (c.errors.length === 0) {
-    for (const key of complexKeys(doc)) {
+    for (const key of complexKeys(doc, deref)) {
       c.error('yaml_syntax', `mapping keys must be plain names, not ${isAlias(key) ? 'an alias' : show(key)}`, '', key, {
         hint: 'write each key as a plain name, e.g. coach:',
       });
     }
   }
-  if (c.errors.length === 0 && parsed.duplicateAnchor) {
-    const { name, first, at: second } = parsed.duplicateAnchor;
-    c.error('yaml_syntax', `the anchor &${name} is defined twice (first at line ${lines.linePos(first).line})`, '', at([lines.linePos(second)]), {
-      hint: 'give each anchor its own name (PyYAML refused a repeated one)',
-    });
-  }
-  if (c.errors.length === 0 && parsed.tooManyAliasesAt !== undefined) {
-    c.error('yaml_syntax', `the document uses more than ${MAX_ALIAS_COUNT} aliases`, '', at([lines.linePos(parsed.tooManyAliasesAt)]), {
-      hint: 'write the repeated settings out, or share them through fewer anchors',
-    });
-  }
-  // An alias to no anchor before it: PyYAML refused it ("found undefined alias").
-  if (c.errors.length === 0 && parsed.aliases > 0) {
-    visit(doc, {
-      Alias(_key, alias) {
-        if (alias.resolve(doc) === undefined) {
-          c.error('yaml_syntax', `YAML syntax error: the alias *${alias.source} names no anchor defined before it`, '', alias, {
-            hint: `define &${alias.source} on a value above this line`,
-          });
-        }
-      },
-    });
-  }
-  return { doc, c };
+  return { doc, c, deref };
 }

@@ -314,13 +314,18 @@ describe('manifest parser and validator under hostile input', () => {
     );
   });
 
-  it('alias bombs come back as errors, quickly', async () => {
+  // Aliases are followed where they stand, never expanded into copies, so a
+  // bomb costs what its text costs: past 100 aliases it is refused outright,
+  // below that it is read like any manifest (an alias where a mapping or a
+  // text belongs is that key's error).
+  it('alias bombs come back quickly: past 100 aliases as yaml_syntax, else read without expanding', async () => {
     await log.check(
       'manifest: nested-anchor alias bombs',
       fc.property(aliasBomb, (text) => {
         const result = validateChecked(text);
-        expect(result.valid, text).toBe(false);
-        expect(result.errors.some((d) => d.code === 'yaml_syntax'), JSON.stringify(result.errors)).toBe(true);
+        const aliases = text.match(/\*l\d+/g)?.length ?? 0;
+        if (aliases > 100) expect(result.errors.map((d) => d.code), JSON.stringify(result.errors)).toContain('yaml_syntax');
+        expect(result.errors.filter((d) => d.code === 'yaml_syntax').length <= 1, JSON.stringify(result.errors)).toBe(true);
       }),
       { seed: 0x5eed0005, numRuns: 60 },
     );

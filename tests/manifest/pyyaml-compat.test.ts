@@ -301,3 +301,28 @@ describe('what PyYAML refused outright', () => {
     expect(r.errors).toEqual([expect.objectContaining({ code: 'yaml_syntax', message: 'the anchor &s is defined twice (first at line 2)', line: 3, column: 6 })]);
   });
 });
+
+describe('hostile merges and aliases stay cheap', () => {
+  it('a long list merged by many agents is charged to the merge budget, bad items included', () => {
+    const list = `s: &s [${Array(30_000).fill('1').join(',')}]`;
+    const agents = Array.from({ length: 99 }, (_, i) => `  a${i}: {<<: *s}`);
+    const started = performance.now();
+    const r = validate(yaml('version: "1"', list, 'agents:', ...agents));
+    expect(performance.now() - started, 'hang guard').toBeLessThan(2_000);
+    // one diagnostic for the faulty merge key; the other agents' merges stop with the budget
+    expect(r.errors.filter((d) => d.message.includes("'<<'"))).toEqual([expect.objectContaining({ message: "a merge key '<<' must refer to a mapping or a list of mappings" })]);
+  });
+
+  it('aliases used as keys past the limit are refused from the tokens, before anything is resolved', () => {
+    const text = `x: &a k\ny:\n${'  *a : 1\n'.repeat(7_000)}`;
+    const started = performance.now();
+    const r = validate(text);
+    expect(performance.now() - started, 'hang guard').toBeLessThan(2_000);
+    expect(r.errors).toEqual([expect.objectContaining({ code: 'yaml_syntax', message: 'the document uses more than 100 aliases', line: 103, column: 3 })]);
+  });
+
+  it('a chain walked by every agent reports its fault once', () => {
+    const r = validate(yaml('version: "1"', 'l0: &l0 "text"', 'l1: &l1 {<<: *l0}', 'agents:', '  coach: {cadence: weekly, <<: *l1}', '  optimization: {cadence: weekly, <<: *l1}'));
+    expect(r.errors).toEqual([expect.objectContaining({ code: 'yaml_syntax', message: "a merge key '<<' must refer to a mapping or a list of mappings" })]);
+  });
+});

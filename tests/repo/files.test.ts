@@ -71,7 +71,7 @@ describe('RepoView (core)', () => {
       expect(v.read('.kaizen/agents/coach/memory.md', 1024)).toMatchObject({ status: 'ok', text: 'memory in notes\n' });
       expect(v.read('TODO.md', 1024)).toMatchObject({ status: 'outside' });
       expect(v.read('../hard/README.md', 1024)).toMatchObject({ status: 'outside' });
-      expect(v.read('loop-a', 1024)).toMatchObject({ status: 'missing' });
+      expect(v.read('loop-a', 1024)).toMatchObject({ status: 'link_loop' });
       expect(v.read('docs', 1024)).toMatchObject({ status: 'not_a_file' });
       expect(v.list('agents')).toEqual(['README.md']);
     } finally {
