@@ -1,5 +1,6 @@
 import closeWithGrace from 'close-with-grace';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
+import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildApp } from './http/app.js';
 import { publicBaseUrl } from './config/public-url.js';
@@ -50,13 +51,16 @@ closeWithGrace(
     else app.log.info({ signal, delayMs: config.shutdownDelayMs }, 'shutting down');
     app.drain();
     if (!err) await sleep(config.shutdownDelayMs);
+    // The HTTP server's own 'close' (all connections gone), not app.close(),
+    // which goes on to flush the outbox: that flush is not a request.
+    const connectionsGone = once(app.server, 'close').then(() => true);
     const closing = app.close();
-    const inTime = await Promise.race([closing.then(() => true), sleep(IN_FLIGHT_GRACE_MS, false, { ref: false })]);
+    const inTime = await Promise.race([connectionsGone, sleep(IN_FLIGHT_GRACE_MS, false, { ref: false })]);
     if (!inTime) {
       app.log.warn({ graceMs: IN_FLIGHT_GRACE_MS }, 'requests still open after the grace; closing their connections');
       app.server.closeAllConnections();
-      await closing;
     }
+    await closing;
   },
 );
 
