@@ -1,6 +1,7 @@
-import { closeSync, fstatSync, lstatSync, openSync, readSync, readdirSync, realpathSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, readdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { yamlLimitBroken } from '../manifest/yaml.js';
 import type { CoreConfig } from '../config/config.js';
 import { SCHEDULE_RELATIVE_PATH } from '../manifest/types.js';
 import type { RepoRoots } from '../repo/roots.js';
@@ -76,7 +77,8 @@ const rosterFileError = (detail: string): DomainError =>
 function readCapped(file: string, limit: number): string {
   let fd: number;
   try {
-    fd = openSync(file, 'r');
+    // O_NONBLOCK: a FIFO at the path cannot hang the event loop on open; fstat refuses it below.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch {
     throw rosterFileError('the roster file (KAIZEN_ROSTER_FILE) cannot be opened.');
   }
@@ -109,6 +111,9 @@ export class RosterFileSource implements RosterSource {
 
   async load(): Promise<Roster> {
     const text = readCapped(this.file, this.maxBytes);
+    const json = /\.json$/i.test(this.file);
+    const broken = json ? undefined : yamlLimitBroken(text);
+    if (broken) throw rosterFileError(`the roster file is refused: ${broken}.`);
     let document: unknown;
     try {
       // JSON is valid YAML, but JSON.parse gives the clearer error for .json files.

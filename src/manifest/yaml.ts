@@ -280,6 +280,22 @@ function pinYamlVersion(tokens: CST.Token[]): Array<{ offset: number; message: s
   return errors;
 }
 
+/**
+ * The limits that keep the \`yaml\` package safe on text nobody vetted, for
+ * other YAML the service reads (the roster file): nesting past
+ * MAX_NESTING_DEPTH overflows its composer's stack (and a second overflow can
+ * abort the process), and more than MAX_ALIAS_COUNT aliases make loading
+ * costly. Says which limit the text breaks, or undefined; lexes, composes nothing.
+ */
+export function yamlLimitBroken(text: string): string | undefined {
+  const meter = new NestingMeter(text.length);
+  for (const lexeme of new Lexer().lex(text)) {
+    if (meter.feed(lexeme) !== undefined) return `it nests deeper than ${MAX_NESTING_DEPTH} levels`;
+    if (meter.tooManyAliasesAt !== undefined) return `it uses more than ${MAX_ALIAS_COUNT} aliases`;
+  }
+  return undefined;
+}
+
 /** The first document of the stream, as `parseDocument` composes it (a second one is an error). */
 function composeFirst(tokens: CST.Token[], length: number, options: ConstructorParameters<typeof Composer>[0]): Document.Parsed {
   let doc: Document.Parsed | undefined;

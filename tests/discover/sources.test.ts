@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -189,6 +190,26 @@ describe('roster file source', () => {
       expect(res.json().detail).not.toContain(files.dir);
     }
     await expect(new RosterFileSource(path.join(files.dir, 'roster.yml'), 64).load()).rejects.toMatchObject({ code: 'roster_file_invalid' });
+  });
+
+  it('refuses a deeply nested or alias-heavy roster file cleanly, every time (the yaml package overflowed its stack, then aborted the process)', async () => {
+    writeFileSync(path.join(files.dir, 'deep.yml'), `${'['.repeat(1000)}${']'.repeat(1000)}`);
+    writeFileSync(path.join(files.dir, 'aliases.yml'), `x: &a {url: u}
+repos:
+${'  - *a\n'.repeat(5000)}`);
+    for (const [file, why] of [['deep.yml', /nests deeper than 32 levels/], ['aliases.yml', /more than 100 aliases/]] as const) {
+      for (let i = 0; i < 3; i++) {
+        const started = performance.now();
+        await expect(new RosterFileSource(path.join(files.dir, file)).load(), file).rejects.toMatchObject({ code: 'roster_file_invalid', message: expect.stringMatching(why) });
+        expect(performance.now() - started, 'hang guard').toBeLessThan(2_000);
+      }
+    }
+  });
+
+  it('a FIFO at the roster path is refused at once, not waited on', async () => {
+    const fifo = path.join(files.dir, 'fifo.yml');
+    execFileSync('mkfifo', [fifo]);
+    await expect(new RosterFileSource(fifo).load()).rejects.toMatchObject({ code: 'roster_file_invalid', message: expect.stringMatching(/not a regular file/) });
   });
 });
 
