@@ -1,6 +1,7 @@
 import { AgentRegistry, type AgentInfo } from './agents/registry.js';
 import type { CoreConfig } from './config/config.js';
-import { discover, type DiscoverDeps, type DiscoverOptions, type PrepareUrl } from './discover/resolve.js';
+import { DISCOVER_SLOTS, discover, type DiscoverDeps, type DiscoverOptions, type PrepareUrl } from './discover/resolve.js';
+import { Slots } from './concurrency/slots.js';
 import { SkipLog } from './discover/skip-log.js';
 import { createRosterSource } from './discover/sources.js';
 import type { DiscoverResult, RosterSource } from './discover/types.js';
@@ -111,7 +112,17 @@ export function createCore<C extends CoreConfig>(config: C, links: RouteLinks): 
   const manifests = new RepoManifests(agents);
   const defaults: ScheduleDefaults = { timezone: config.defaultTimezone, cadenceCrons: config.cadenceCrons };
   const roster = createRosterSource(config, roots);
-  const discoverDeps: DiscoverDeps = { roster, roots, manifests, defaults, hostName: config.hostName, prepareCommand: config.prepareCommand, skipLog: new SkipLog(), prepareUrl: links.prepareUrl };
+  const discoverDeps: DiscoverDeps = {
+    roster,
+    roots,
+    manifests,
+    defaults,
+    hostName: config.hostName,
+    prepareCommand: config.prepareCommand,
+    skipLog: new SkipLog(),
+    prepareUrl: links.prepareUrl,
+    slots: new Slots(DISCOVER_SLOTS),
+  };
   // Without an event sink: the HTTP app's prepare route keeps its own, which emits events.
   const bundles = new PreparedBundles(roots, { agents, defaults, manifests }, { prepareCommandTemplate: config.prepareCommand, host: config.hostName, emit: false });
 

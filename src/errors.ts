@@ -23,6 +23,7 @@ export const DOMAIN_ERROR_CODES = [
   'hub_unreachable',
   'hub_bad_response',
   'roster_file_invalid',
+  'overloaded',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

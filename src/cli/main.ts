@@ -55,6 +55,7 @@ const EXIT_FOR: Readonly<Record<DomainErrorCode, number>> = {
   hub_unreachable: EXIT.failed,
   hub_bad_response: EXIT.failed,
   roster_file_invalid: EXIT.failed,
+  overloaded: EXIT.failed,
 };
 
 /** A planned exit: the message (if any) has been written already or is written by the handler. */

@@ -4,10 +4,11 @@ import { resolveEntry, type ScheduleDefaults } from '../manifest/entries.js';
 import type { RepoManifests } from '../manifest/repo-manifests.js';
 import type { RepoRoots } from '../repo/roots.js';
 import { formatInZone } from '../manifest/timezone.js';
-import { isDomainError } from '../errors.js';
+import { DomainError, isDomainError } from '../errors.js';
 import { renderPrepareCommand, type CommandRun } from '../runs/prepare-command.js';
 import { runId } from '../runs/run-id.js';
 import { mapInSlices } from '../concurrency/slices.js';
+import type { Slots } from '../concurrency/slots.js';
 import { SkipLog, type DiscoverLogger } from './skip-log.js';
 import type { DiscoverResult, RosterRepo, RosterSource, ScheduledRun, SkipReason, SkippedRepo } from './types.js';
 import { Slicer, WINDOW_LIMITS, firesInWindow, latestInWindow, tooManyRuns, type DueWindow } from './window.js';
@@ -35,7 +36,22 @@ export interface DiscoverDeps {
   skipLog?: SkipLog;
   /** Builds `prepare_url`; the HTTP layer owns the route, so it passes this in. */
   prepareUrl: PrepareUrl;
+  /** Bounds the passes over the fleet running at once (API, console and CLI share it); see DISCOVER_SLOTS. */
+  slots?: Slots;
 }
+
+/**
+ * Discover passes at once, and calls that may wait for one. A pass over a
+ * 10,000-repo roster holds tens of MB (the roster, every resolved entry, the
+ * answer); 40 distinct concurrent calls took the process from 130 to 950 MB.
+ * Identical calls share a pass anyway (single flight); past the queue a call
+ * is `503 overloaded`.
+ */
+export const DISCOVER_SLOTS = { running: 2, waiting: 16 };
+
+const overloaded = (): never => {
+  throw new DomainError('overloaded', `${DISCOVER_SLOTS.running} discover passes are running and ${DISCOVER_SLOTS.waiting} more are waiting; retry shortly.`);
+};
 
 export interface DiscoverOptions extends DiscoverFilters {
   /** Reference instant for `next_run`. */
@@ -95,6 +111,10 @@ export async function discover(deps: DiscoverDeps, options: DiscoverOptions): Pr
 
 /** discover, plus the outcome per roster repo (the console lists repos that emit no run too). */
 export async function discoverFleet(deps: DiscoverDeps, options: DiscoverOptions): Promise<FleetReport> {
+  return deps.slots ? deps.slots.run(() => discoverPass(deps, options), overloaded) : discoverPass(deps, options);
+}
+
+async function discoverPass(deps: DiscoverDeps, options: DiscoverOptions): Promise<FleetReport> {
   const roster = await deps.roster.load(options.domain === undefined ? {} : { domain: options.domain });
   const repos = options.domain === undefined ? roster.repos : roster.repos.filter((r) => r.domain === options.domain);
 

@@ -61,6 +61,7 @@ export const PROBLEMS: Readonly<Record<DomainErrorCode | HttpErrorCode, { status
   hub_bad_response: { status: 502, title: 'Bad answer from the State Hub' },
   // The service's own configuration is at fault, not the request.
   roster_file_invalid: { status: 500, title: 'Roster file unusable' },
+  overloaded: { status: 503, title: 'Service unavailable' },
   unauthorized: { status: 401, title: 'Unauthorized' },
   rate_limited: { status: 429, title: 'Too many requests' },
   writes_disabled: { status: 403, title: 'Writes are disabled' },

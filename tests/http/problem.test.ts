@@ -24,6 +24,7 @@ const STATUSES: Record<string, number> = {
   hub_unreachable: 502,
   hub_bad_response: 502,
   roster_file_invalid: 500,
+  overloaded: 503,
   unauthorized: 401,
   rate_limited: 429,
   writes_disabled: 403,

@@ -205,7 +205,9 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const doc = toProblem(error, request);
     if (doc) {
-      if (doc.status >= 500) request.log.error({ err: error }, 'request failed');
+      // A 503 is load, not a fault: it says when to come back instead.
+      if (doc.status === 503) reply.header('retry-after', '1');
+      else if (doc.status >= 500) request.log.error({ err: error }, 'request failed');
       return sendProblem(reply, doc);
     }
     request.log.error({ err: error }, 'unhandled error');

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { MAX_SKIPPED_LISTED } from '../../discover/resolve.js';
+import { DISCOVER_SLOTS, MAX_SKIPPED_LISTED } from '../../discover/resolve.js';
 import { SharedDiscover } from '../../discover/single-flight.js';
 import { MAX_ROSTER_ENTRIES } from '../../discover/roster.js';
 import { RosterSourceNameSchema, SKIP_REASONS } from '../../discover/types.js';
@@ -112,6 +112,7 @@ export const discoverRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
         ),
         500: problem('The roster file cannot be read or holds no roster (roster_file_invalid)'),
         502: problem(`The State Hub is down or timed out (hub_unreachable), or answered non-2xx, a redirect, a non-JSON media type, invalid JSON, a non-roster, more than ${MAX_ROSTER_ENTRIES} roster entries or an oversized body (hub_bad_response)`),
+        503: problem(`${DISCOVER_SLOTS.running} passes over the fleet are running and ${DISCOVER_SLOTS.waiting} more calls wait for one (overloaded, with Retry-After); identical calls share a pass and never count twice`),
       },
     },
   }, async (request, reply) => {

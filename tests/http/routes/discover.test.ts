@@ -518,3 +518,33 @@ describe('/readyz with a State Hub configured', () => {
     await local.close();
   });
 });
+
+describe('many distinct discovers at once', () => {
+  it('run two passes at a time, queue 16, and answer the rest 503 overloaded with Retry-After', async () => {
+    let inFlight = 0;
+    let most = 0;
+    // A slow hub: each pass holds its slot ~300 ms.
+    hub.respond((_req, res) => {
+      most = Math.max(most, ++inFlight);
+      setTimeout(() => {
+        inFlight--;
+        json([repo('valid', at('valid'))])(_req, res, 0);
+      }, 300);
+    });
+    // Distinct seconds, so single flight merges none of them.
+    const calls = Array.from({ length: 30 }, (_, i) => app.inject(`/v1/discover?now=${encodeURIComponent(new Date(Date.UTC(2026, 2, 4, 10, 0, i)).toISOString())}`));
+    const answers = await Promise.all(calls);
+    const ok = answers.filter((r) => r.statusCode === 200);
+    const busy = answers.filter((r) => r.statusCode === 503);
+    expect(ok).toHaveLength(18);
+    expect(busy).toHaveLength(12);
+    for (const r of busy) {
+      expect(r.json()).toMatchObject({ code: 'overloaded', status: 503 });
+      expect(r.headers['retry-after']).toBe('1');
+    }
+    expect(most).toBe(2);
+    // Once the burst is over, a call runs again at once.
+    hub.respond(json([repo('valid', at('valid'))]));
+    expect((await app.inject(`/v1/discover?now=${NOW}`)).statusCode).toBe(200);
+  }, 30_000);
+});
