@@ -46,7 +46,10 @@ function ValidateView({ csrf, text, result, signOut }: ValidateViewProps): VNode
       <form method="post" action="/ui/validate">
         {csrf !== undefined && <input type="hidden" name="_csrf" value={csrf} />}
         <label for="manifest">Manifest (YAML)</label>
-        <textarea id="manifest" name="manifest" required spellcheck={false} maxLength={256 * 1024}>{text}</textarea>
+        <textarea id="manifest" name="manifest" required spellcheck={false} maxLength={256 * 1024}>
+          {/* HTML drops a newline right after <textarea>: this one, so a text's own leading newline stays. */}
+          {`\n${text}`}
+        </textarea>
         <p><button type="submit">Validate</button></p>
       </form>
     </Layout>

@@ -144,6 +144,26 @@ describe('console pages over the example fleet', () => {
     expect(ok.body).toContain('Valid: 0 errors, 0 warnings');
   });
 
+  it('validate: a text of 250,000 empty lines is answered with a bounded page, not one table row a line', async () => {
+    const started = performance.now();
+    const res = await app.inject({ method: 'POST', url: '/ui/validate', ...form({ manifest: '\n'.repeat(250_000) }) });
+    expect(performance.now() - started, 'hang guard').toBeLessThan(3_000);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('file_too_large');
+    expect(res.body.match(/<tr id="L/g)?.length ?? 0).toBeLessThanOrEqual(5_000);
+    expect(res.body).toContain('only the first 5000 lines are shown');
+  });
+
+  it('validate: the text comes back as sent: a leading blank line and CR-only line ends keep their lines', async () => {
+    const text = '\nversion: "1"\nagents:\n  coahc: { cadence: weekly }\n';
+    const res = await app.inject({ method: 'POST', url: '/ui/validate', ...form({ manifest: text }) });
+    // A browser drops one newline right after <textarea>; the page writes an extra one for it.
+    expect(res.body).toContain(`<textarea id="manifest" name="manifest" required spellcheck="false" maxlength="262144">\n\nversion`);
+    expect(res.body.slice(res.body.indexOf('id="L4"'))).toContain('<code>unknown_agent</code>');
+    const cr = await app.inject({ method: 'POST', url: '/ui/validate', ...form({ manifest: text.replace(/\n/g, '\r') }) });
+    expect(cr.body.slice(cr.body.indexOf('id="L4"'))).toContain('<code>unknown_agent</code>');
+  });
+
   it('headers: strict CSP, nosniff, no framing, no caching of pages; the stylesheet is fingerprinted and immutable', async () => {
     for (const url of ['/', '/ui/validate', '/ui/repos/billing-api', '/ui/repos/nope']) {
       const res = await app.inject(url);
