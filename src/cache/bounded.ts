@@ -20,6 +20,8 @@ export const CACHE_LIMITS = {
   cronMemos: 2_000,
   /** How often a cron fires, per expression (cadence checks). */
   cronFrequencies: 1_000,
+  /** Console sessions signed out before they expire (a copy of the cookie opens nothing). */
+  signedOutSessions: 10_000,
 } as const;
 
 export type CacheName = keyof typeof CACHE_LIMITS;

@@ -1,3 +1,4 @@
+import type { LRUCache } from 'lru-cache';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { VNode } from 'preact';
 import { discoverFleet, type DiscoverDeps, type DiscoverOptions, type FleetReport } from '../../discover/resolve.js';
@@ -14,6 +15,10 @@ export interface ConsoleContext {
   baseUrl: string;
   /** True when KAIZEN_API_TOKENS is set: pages need a signed-in session. */
   auth: boolean;
+  /** Cookies' `secure`: always behind an https KAIZEN_PUBLIC_URL (TLS ends at the proxy), else when the request is TLS. */
+  secure: true | 'auto';
+  /** Session values signed out in this process; sessions are stateless otherwise (see session.ts). */
+  signedOut: LRUCache<string, true>;
 }
 
 export function sendPage(reply: FastifyReply, page: VNode, status = 200): FastifyReply {

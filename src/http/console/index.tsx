@@ -3,6 +3,7 @@ import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { Services } from '../../services.js';
+import { boundedCache } from '../../cache/bounded.js';
 import { toProblem } from '../plugins/errors.js';
 import { problemDocument } from '../problem.js';
 import { ASSETS } from './assets.js';
@@ -40,6 +41,9 @@ export async function consolePlugin(app: FastifyInstance, { services }: { servic
     // Not the request's Host header: no URL the service shows is built from a client header.
     baseUrl: config.publicUrl ?? `http://${config.host}:${config.port}`,
     auth,
+    // The service speaks plain HTTP behind a proxy and trusts no forwarded header, so 'auto' alone never sees HTTPS.
+    secure: config.publicUrl?.startsWith('https://') ? true : 'auto',
+    signedOut: boundedCache<string, true>('signedOutSessions'),
   };
 
   await app.register(cookie, { secret: cookieSecret(config.apiTokens) });
@@ -47,7 +51,7 @@ export async function consolePlugin(app: FastifyInstance, { services }: { servic
   await app.register(csrf, {
     sessionPlugin: '@fastify/cookie',
     cookieKey: 'kaizen_csrf',
-    cookieOpts: { path: '/', sameSite: 'strict', httpOnly: true, signed: true, secure: 'auto' },
+    cookieOpts: { path: '/', sameSite: 'strict', httpOnly: true, signed: true, secure: ctx.secure },
     getToken: (request) => (request.body as { _csrf?: string } | undefined)?._csrf,
   });
 
@@ -63,7 +67,7 @@ export async function consolePlugin(app: FastifyInstance, { services }: { servic
       if (request.routeOptions.config.console?.public) return;
       const raw = request.cookies[SESSION_COOKIE];
       const unsigned = raw === undefined ? undefined : request.unsignCookie(raw);
-      if (unsigned?.valid && unsigned.value !== null && sessionValid(unsigned.value, Date.now())) return;
+      if (unsigned?.valid && unsigned.value !== null && sessionValid(unsigned.value, Date.now()) && !ctx.signedOut.has(unsigned.value)) return;
       if (request.method === 'GET' || request.method === 'HEAD') return reply.redirect('/ui/sign-in', 303);
       reply.header('www-authenticate', BEARER_CHALLENGE);
       return sendPage(reply, <Layout title="Sign in first" section="error"><h1>Sign in first</h1><p><a href="/ui/sign-in">Sign in</a></p></Layout>, 401);

@@ -60,12 +60,16 @@ export function signInPages(app: FastifyInstance, ctx: ConsoleContext): void {
         reply.header('www-authenticate', INVALID_TOKEN_CHALLENGE);
         return sendPage(reply, <SignInView csrf={reply.generateCsrf()} failed={true} />, 401);
       }
-      reply.setCookie(SESSION_COOKIE, newSessionValue(Date.now()), { signed: true, httpOnly: true, sameSite: 'strict', secure: 'auto', path: '/', maxAge: SESSION_TTL_S });
+      reply.setCookie(SESSION_COOKIE, newSessionValue(Date.now()), { signed: true, httpOnly: true, sameSite: 'strict', secure: ctx.secure, path: '/', maxAge: SESSION_TTL_S });
       return reply.redirect('/', 303);
     },
   );
 
-  app.post('/ui/sign-out', { schema: { hide: true }, ...(ctx.auth ? { preHandler: app.csrfProtection } : {}) }, async (_request, reply) => {
+  app.post('/ui/sign-out', { schema: { hide: true }, ...(ctx.auth ? { preHandler: app.csrfProtection } : {}) }, async (request, reply) => {
+    // Remembered until it would have expired anyway, so a copy of the cookie opens nothing here.
+    const raw = request.cookies[SESSION_COOKIE];
+    const session = raw === undefined ? undefined : request.unsignCookie(raw);
+    if (session?.valid && session.value !== null) ctx.signedOut.set(session.value, true, { ttl: SESSION_TTL_S * 1000 });
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.redirect(ctx.auth ? '/ui/sign-in' : '/', 303);
   });

@@ -357,4 +357,33 @@ describe('console with KAIZEN_API_TOKENS set', () => {
     expect(logs.length).toBeGreaterThan(0);
     expect(logs.join('')).not.toContain(TOKEN);
   });
+
+  it('signing out ends the session: a copy of its cookie opens nothing afterwards', async () => {
+    const session = await signIn();
+    const page = await app.inject({ url: '/ui/validate', cookies: { kaizen_session: session } });
+    const csrfCookie = cookie(page, 'kaizen_csrf')!.value;
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+    const out = await app.inject({ method: 'POST', url: '/ui/sign-out', cookies: { kaizen_session: session, kaizen_csrf: csrfCookie }, ...form({ _csrf: csrf }) });
+    expect(out.statusCode).toBe(303);
+    const replay = await app.inject({ url: '/', cookies: { kaizen_session: session } });
+    expect(replay.statusCode).toBe(303);
+    expect(replay.headers.location).toBe('/ui/sign-in');
+    // another session is untouched
+    expect((await app.inject({ url: '/', cookies: { kaizen_session: await signIn() } })).statusCode).toBe(200);
+  });
+});
+
+describe('console behind HTTPS (KAIZEN_PUBLIC_URL is https)', () => {
+  it('marks its cookies Secure, though the service itself speaks plain HTTP to the proxy', async () => {
+    const app = await buildApp(testConfig({ KAIZEN_API_TOKENS: TOKEN, KAIZEN_PUBLIC_URL: 'https://console.example.com' }), { logger: false });
+    try {
+      const page = await app.inject('/ui/sign-in');
+      expect(cookie(page, 'kaizen_csrf')).toMatchObject({ secure: true });
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+      const res = await app.inject({ method: 'POST', url: '/ui/sign-in', cookies: { kaizen_csrf: cookie(page, 'kaizen_csrf')!.value }, ...form({ _csrf: csrf, token: TOKEN }) });
+      expect(cookie(res, 'kaizen_session')).toMatchObject({ secure: true, httpOnly: true });
+    } finally {
+      await app.close();
+    }
+  });
 });
