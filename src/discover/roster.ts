@@ -16,6 +16,13 @@ import type { RosterRepo, SkippedRepo } from './types.js';
 export const PRINTABLE = '^[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2069\\ufeff]+$';
 
 /**
+ * A slug: printable, and a name a URL path segment can carry: not `.` or
+ * `..` (a browser resolves those as path steps, so the console could not
+ * link the repo), not only white space, no lone surrogate (no UTF-8 for it).
+ */
+export const SLUG = '^(?!\\.\\.?$)(?!\\s+$)[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2069\\ufeff\\ud800-\\udfff]+$';
+
+/**
  * One repo object of the State Hub roster. Unknown members are allowed (the
  * hub returns more than the resolver needs); `host_paths` may be absent or
  * null for a repo checked out nowhere yet, which the resolver then reports as
@@ -23,7 +30,7 @@ export const PRINTABLE = '^[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u180e
  */
 export const RosterEntrySchema = Type.Object(
   {
-    slug: Type.String({ minLength: 1, maxLength: 200, pattern: PRINTABLE }),
+    slug: Type.String({ minLength: 1, maxLength: 200, pattern: SLUG }),
     domain: Type.Optional(Type.Union([Type.String({ maxLength: 200, pattern: PRINTABLE }), Type.Null()])),
     host_paths: Type.Optional(Type.Union([Type.Record(Type.String(), Type.String({ maxLength: 4096 })), Type.Null()])),
   },

@@ -178,6 +178,22 @@ describe('slugs with invisible controls', () => {
     }
   });
 
+  it('skips slugs that are a path step (. or ..), only white space, or a lone surrogate: the console could not link them', async () => {
+    const bad = ['.', '..', ' ', '\t ', 'half\ud800'];
+    hub.respond(json([alpha(), ...bad.map((slug) => alpha(slug)), alpha('a.b'), alpha('..x'), alpha('smile🙂')]));
+    const app = await testApp({ KAIZEN_STATE_HUB_URL: hub.url, KAIZEN_REPO_ROOTS: fleet.dir, KAIZEN_HOST_NAME: HOST });
+    try {
+      const body = (await app.inject(`/v1/discover?now=${NOW}`)).json<DiscoverResult>();
+      expect(body.skipped.filter((s) => s.reason === 'roster_entry_invalid')).toHaveLength(bad.length);
+      // dots inside a name are fine (the later entries share alpha's path, so they count as duplicates of nothing)
+      expect(body.skipped.map((s) => s.repo)).not.toContain('a.b');
+      expect(body.skipped.map((s) => s.repo)).not.toContain('..x');
+      expect(body.skipped.map((s) => s.repo)).not.toContain('smile🙂');
+    } finally {
+      await app.close();
+    }
+  });
+
   it('skips zero-width characters too: alp<U+200B>ha displays as alpha', async () => {
     const bad = ['alp\u200bha', 'alp\u200cha', 'alp\u200dha', 'alp\u2060ha', 'alp\ufeffha', 'alp\u00adha', 'alp\u180eha'];
     hub.respond(json([alpha(), ...bad.map((slug) => alpha(slug))]));

@@ -6,7 +6,7 @@ import { BundleSchema } from '../../prepare/bundle-schema.js';
 import type { BundleFormat, SerialisedEvent } from '../../prepare/event.js';
 import { PreparedBundles, type Include } from '../../prepare/bundle-cache.js';
 import { parseRunClaim } from '../../prepare/run.js';
-import { PRINTABLE } from '../../discover/roster.js';
+import { SLUG } from '../../discover/roster.js';
 import type { Services } from '../../services.js';
 import { HttpError } from '../problem.js';
 import { AgentName, Now, StringEnum, Target, problem } from '../schemas/common.js';
@@ -105,7 +105,7 @@ export const prepareRoutes: FastifyPluginAsyncTypebox<{ services: Services; even
         run_id: Type.Optional(Type.String({ maxLength: 64, description: "The run's id from discover (with scheduled_for): checked, then echoed as `run` and in the event" })),
         scheduled_for: Type.Optional(Type.String({ maxLength: 64, description: "The run's fire time from discover (RFC 3339), with run_id" })),
         repo: Type.Optional(
-          Type.String({ minLength: 1, maxLength: 200, pattern: PRINTABLE, description: "The fleet slug discover reported (default: the repo's directory name); the run_id is derived from it and the event carries it" }),
+          Type.String({ minLength: 1, maxLength: 200, pattern: SLUG, description: "The fleet slug discover reported (default: the repo's directory name); the run_id is derived from it and the event carries it" }),
         ),
       }),
       response: {
