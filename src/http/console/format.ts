@@ -13,7 +13,10 @@ export function wallTime(iso: string, { year = true, offset = true } = {}): stri
   const m = ISO_WITH_OFFSET.exec(iso);
   if (!m) return iso;
   const [, y, mo, d, h, mi, off] = m;
-  const weekday = WEEKDAYS[new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d))).getUTCDay()]!;
+  // setUTCFullYear, not Date.UTC: that reads the years 0-99 as 1900-1999.
+  const day = new Date(0);
+  day.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
+  const weekday = WEEKDAYS[day.getUTCDay()]!;
   const date = `${weekday} ${Number(d)} ${MONTHS[Number(mo) - 1]!}${year ? ` ${y}` : ''}`;
   const zone = off === 'Z' || off === '+00:00' ? 'UTC' : `UTC${off}`;
   return `${date}, ${h}:${mi}${offset ? ` (${zone})` : ''}`;

@@ -56,4 +56,5 @@ export function Layout({ title, section, signOutCsrf, children }: LayoutProps): 
 }
 
 /** A whole document: preact escapes every text child and attribute value. */
-export const renderPage = (page: VNode): string => `<!doctype html>${renderToString(page)}`;
+// A NUL (say from a query value shown back) is never written: HTML has no place for one.
+export const renderPage = (page: VNode): string => `<!doctype html>${renderToString(page)}`.replace(/\0/g, '\uFFFD');

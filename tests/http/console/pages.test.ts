@@ -164,6 +164,11 @@ describe('console pages over the example fleet', () => {
     expect(cr.body.slice(cr.body.indexOf('id="L4"'))).toContain('<code>unknown_agent</code>');
   });
 
+  it('writes no NUL into a page, whatever a query value holds', async () => {
+    const res = await app.inject('/?domain=%00x');
+    expect(res.body).not.toContain('\0');
+  });
+
   it('headers: strict CSP, nosniff, no framing, no caching of pages; the stylesheet is fingerprinted and immutable', async () => {
     for (const url of ['/', '/ui/validate', '/ui/repos/billing-api', '/ui/repos/nope']) {
       const res = await app.inject(url);
