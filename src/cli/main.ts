@@ -66,7 +66,8 @@ class Exit extends Error {
 }
 
 const out = (text: string | Buffer): void => {
-  process.stdout.write(text);
+  // Once the reader has gone (EPIPE) there is nowhere to write.
+  if (!process.stdout.destroyed) process.stdout.write(text);
 };
 const err = (text: string): void => {
   process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
@@ -124,6 +125,11 @@ function parseNow(value: string): Date {
   return parsed;
 }
 
+function parseInclude(value: string): Include[] {
+  if (value !== 'pointers') throw new InvalidArgumentError("Allowed choices are pointers.");
+  return [value];
+}
+
 function parseRuns(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 1 || n > 10) throw new InvalidArgumentError('must be a whole number from 1 to 10.');
@@ -174,10 +180,17 @@ function checkFile(core: Core, file: string, agentsRepo: string): Checked {
   }
   // <repo>/.kaizen/schedule.yml: the repo's installed agents count, and reads stay inside that repo.
   const inRepo = path.basename(absolute) === 'schedule.yml' && path.basename(dir) === '.kaizen';
-  const loaded = inRepo
-    ? core.validateFile(path.dirname(dir), SCHEDULE_RELATIVE_PATH, path.dirname(dir))
-    : core.validateFile(dir, path.basename(absolute), agentsRepo);
-  if (loaded.status === 'missing') return { name, report: { valid: false, errors: [MISSING_FILE], warnings: [] } };
+  let loaded;
+  try {
+    loaded = inRepo
+      ? core.validateFile(path.dirname(dir), SCHEDULE_RELATIVE_PATH, path.dirname(dir))
+      : core.validateFile(dir, path.basename(absolute), agentsRepo);
+  } catch (e) {
+    // A file refused (a link out of its repo, a hard link) is that file's error; the other files are still checked.
+    if (!isDomainError(e)) throw e;
+    return { name, report: { valid: false, errors: [{ ...MISSING_FILE, message: e.message }], warnings: [] } };
+  }
+  if (loaded.status === 'missing') return { name, report: { valid: false, errors: [{ ...MISSING_FILE, message: loaded.unusable ?? MISSING_FILE.message }], warnings: [] } };
   return { name, report: validationReport(loaded.result) };
 }
 
@@ -390,7 +403,7 @@ missing manifest, an unknown agent or a failed write, 2 a usage error.`,
     .argument('<agent>', 'the agent to prepare')
     .addOption(targetOption())
     .addOption(formatOption(['markdown', 'json'], 'markdown'))
-    .addOption(new Option('--include <what>', 'also inline SCOPE.md/TODO.md').choices(['pointers']).argParser((v) => [v as Include]))
+    .addOption(new Option('--include <what>', 'also inline SCOPE.md/TODO.md (pointers)').argParser(parseInclude))
     .addOption(new Option('--now <iso>', 'prepare for this instant (default: now)').argParser(parseNow))
     .option('--run-id <id>', "the run's run_id, as discover emits it (with --scheduled-for)")
     .option('--scheduled-for <iso>', "the run's scheduled_for, as discover emits it (with --run-id)")
@@ -454,9 +467,15 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-// A reader that stops early (`| head`) is not an error.
+// A reader that stops early (`| head`, `| true`) only ends the output: the
+// status stays what the command decided. Any other write error (a full disk)
+// is one line on stderr and a failure.
+let outputFailed = false;
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(EXIT.ok);
-  throw e;
+  if (e.code === 'EPIPE' || process.stdout.destroyed) return;
+  if (!outputFailed) err(`kaizen-schedule: cannot write the output (${e.code ?? e.message})`);
+  outputFailed = true;
+  process.exitCode = EXIT.failed;
 });
-process.exitCode = await main(process.argv.slice(2));
+const status = await main(process.argv.slice(2));
+process.exitCode = outputFailed ? EXIT.failed : status;

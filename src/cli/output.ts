@@ -29,7 +29,11 @@ function byPosition(report: ValidationReport): Diagnostic[] {
  * format compilers print and editors and CI problem matchers parse, then one
  * summary line. Without a known position the line is `path: error …`.
  */
-export function formatText(file: string, report: ValidationReport, p: Paint): string {
+/** A file name as a line of output can carry it: quoted (JSON) when it holds a line break or another control character. */
+const printable = (file: string): string => ([...file].some((ch) => ch < ' ' || ch === '\u007f') ? JSON.stringify(file) : file);
+
+export function formatText(name: string, report: ValidationReport, p: Paint): string {
+  const file = printable(name);
   const lines = byPosition(report).map((d) => {
     const where = d.line === undefined ? file : `${file}:${d.line}:${d.column ?? 1}`;
     const severity = d.severity === 'error' ? p.error('error') : p.warning('warning');
@@ -59,7 +63,9 @@ export function formatGithub(file: string, report: ValidationReport): string {
     return `::${d.severity} ${props.join(',')}::${escapeData(`${d.message}${d.hint ? ` (${d.hint})` : ''}`)}`;
   });
   const counts = `${plural(report.errors.length, 'error')}, ${plural(report.warnings.length, 'warning')}`;
-  lines.push(`${file}: ${report.valid ? 'valid' : 'invalid'} (${counts})`);
+  // A plain log line, so it must not read as a workflow command: `./::x` names the same file as `::x`.
+  const shownFile = printable(file);
+  lines.push(`${shownFile.startsWith('::') ? `./${shownFile}` : shownFile}: ${report.valid ? 'valid' : 'invalid'} (${counts})`);
   return lines.join('\n') + '\n';
 }
 

@@ -6,7 +6,7 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { colourAllowed } from '../../src/config/terminal.js';
@@ -169,12 +169,37 @@ describe('deviations and exit codes', () => {
     ['an invalid --timezone', ['init', '--timezone', 'Mars/Olympus']],
     ['a --target that is no directory', ['validate', '--target', '/nonexistent/repo']],
     ['no command at all', []],
+    ['an --include that is not pointers', ['prepare', 'coach', '--include', 'bogus']],
   ])('%s exits 2 with a message on stderr', (_what, args) => {
     const r = run(args, { cwd: repo() });
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).not.toBe('');
     expect(r.stdout).toBe('');
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('a reader that closes the pipe early does not turn a failure into success', async () => {
+    const target = repo({ '.kaizen/schedule.yml': 'version: "1"\nagents:\n  coach: { cadence: hourly }\n' });
+    // As `validate | true` under pipefail: the reader is gone before the first byte.
+    const closedPipe = async (args: string[]) => {
+      const child = spawn(BIN, args, { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const [code] = (await once(child, 'exit')) as [number];
+      return { code, stderr };
+    };
+    expect(await closedPipe(['validate', '--target', target])).toEqual({ code: 1, stderr: '' });
+    expect(await closedPipe(['--help'])).toEqual({ code: 0, stderr: '' });
+  });
+
+  it('output it cannot write (a full disk) is one line on stderr and exit 1, no stack trace', () => {
+    const target = repo({ '.kaizen/schedule.yml': VALID_MANIFEST });
+    const full = openSync('/dev/full', 'w');
+    const r = spawnSync(BIN, ['validate', '--target', target], { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', full, 'pipe'], timeout: 30_000 });
+    closeSync(full);
+    expect(r.status).toBe(1);
+    expect(r.stderr.toString()).toMatch(/^kaizen-schedule: cannot write the output \(ENOSPC\)\n$/);
   });
 
   it('--help and --version exit 0 on stdout', () => {
@@ -238,6 +263,22 @@ describe('validate output formats', () => {
     expect(r.stdout).toContain('::error file=odd%2Cname%3A.yml,line=4,col=14,');
   });
 
+  it('github: a file name cannot forge a workflow command, in the summary line either', () => {
+    const target = repo({ '.kaizen/schedule.yml': VALID_MANIFEST });
+    mkdirSync(path.join(target, '::error title=forged::x'), { recursive: true });
+    writeFileSync(path.join(target, '::error title=forged::x', 'm.yml'), VALID_MANIFEST);
+    const r = run(['validate', '--format', 'github', '::error title=forged::x/m.yml'], { cwd: target });
+    expect(r.status).toBe(0);
+    for (const line of r.stdout.trimEnd().split('\n')) expect(line.startsWith('::'), line).toBe(false);
+  });
+
+  it('text: a file name with a line break stays on its line', () => {
+    const target = repo({ 'a\nb.yml': VALID_MANIFEST });
+    const r = run(['validate', 'a\nb.yml'], { cwd: target });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('"a\\nb.yml": valid (0 errors, 0 warnings)\n');
+  });
+
   it('json: exactly the service answer, for a valid and an invalid manifest', async () => {
     const good = repo({ '.kaizen/schedule.yml': VALID_MANIFEST });
     const bad = repo({ '.kaizen/schedule.yml': BROKEN });
@@ -279,6 +320,26 @@ describe('validate output formats', () => {
 });
 
 describe('confinement to the target repo', () => {
+  it('a refused file among several is that file\'s error; the others are still checked and reported', () => {
+    const outside = tempDir('kaizen-cli-outside-');
+    try {
+      writeFileSync(path.join(outside.dir, 'schedule.yml'), VALID_MANIFEST);
+      const target = repo({ 'good/.kaizen/schedule.yml': 'version: "1"\nagents:\n  coach: { cadence: hourly }\n' });
+      mkdirSync(path.join(target, 'link/.kaizen'), { recursive: true });
+      symlinkSync(path.join(outside.dir, 'schedule.yml'), path.join(target, 'link/.kaizen/schedule.yml'));
+      mkdirSync(path.join(target, 'a-dir.yml'));
+      const r = run(['validate', 'good/.kaizen/schedule.yml', 'link/.kaizen/schedule.yml', 'a-dir.yml'], { cwd: target });
+      expect(r.status).toBe(1);
+      expect(r.stdout).toContain('good/.kaizen/schedule.yml:3:21: error invalid_cadence');
+      expect(r.stdout).toMatch(/link\/\.kaizen\/schedule\.yml: error schedule_not_found: .*does not resolve inside/);
+      expect(r.stdout).toContain('a-dir.yml: error schedule_not_found: a-dir.yml is not a regular file and was ignored');
+      const json = run(['validate', '--format', 'json', 'good/.kaizen/schedule.yml', 'link/.kaizen/schedule.yml'], { cwd: target });
+      expect(json.stdout.trimEnd().split('\n')).toHaveLength(2);
+    } finally {
+      outside.cleanup();
+    }
+  });
+
   it('refuses a manifest that is a link leading out of the repo, without reading it', () => {
     const outside = tempDir('kaizen-outside-');
     try {
