@@ -190,7 +190,8 @@ function parseNatsUrls(value: string, outboxSize: number): NatsConfig {
   return nats;
 }
 
-const redactUserInfo = (text: string): string => text.replace(/\/\/[^/@]*@/, '//***@');
+/** `scheme://user:password@host…` with the user info masked (up to the last @ before the path). */
+const redactUserInfo = (text: string): string => text.replace(/\/\/[^/?#]*@/, '//***@');
 
 interface Property {
   type?: string;
@@ -234,7 +235,8 @@ function readEnv<T extends TObject>(schema: T, env: NodeJS.ProcessEnv): Static<T
 
 /** A ConfigError for a bad value; one that may hold credentials is never echoed. */
 function invalid(variable: keyof Env, value: string, fallback: string): ConfigError {
-  const got = variable === 'KAIZEN_NATS_URL' ? '' : ` (got ${JSON.stringify(value)})`;
+  // URLs are echoed with any user:password@ masked; a NATS URL not at all.
+  const got = variable === 'KAIZEN_NATS_URL' ? '' : ` (got ${JSON.stringify(redactUserInfo(value))})`;
   return new ConfigError(variable, `${HUMAN_RULES[variable] ?? fallback}${got}`);
 }
 
@@ -245,7 +247,7 @@ function checkBaseUrl(variable: keyof Env, value: string | undefined): void {
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError(variable, `${JSON.stringify(value)} is not a valid URL`);
+    throw new ConfigError(variable, `${JSON.stringify(redactUserInfo(value))} is not a valid URL`);
   }
   if (url.search || url.hash || url.username || url.password) {
     throw new ConfigError(variable, 'must be a plain base URL, without query, fragment or credentials');

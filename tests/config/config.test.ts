@@ -243,6 +243,16 @@ describe('KAIZEN_NATS_URL and KAIZEN_NATS_OUTBOX_SIZE', () => {
     expect(err.message).not.toContain('s3%cret');
   });
 
+  it('never echo a password in the State Hub or public URL, whatever else is wrong with it', () => {
+    for (const variable of ['KAIZEN_STATE_HUB_URL', 'KAIZEN_PUBLIC_URL']) {
+      for (const bad of ['http://user:s3cr3t@h:1 /x', 'ftp://user:s3cr3t@h', 'http://user:s3cr3t@[::1', 'http://u:s3cr3t@x@h/']) {
+        const err = configError({ [variable]: bad });
+        expect(err.variable, bad).toBe(variable);
+        expect(err.message, bad).not.toContain('s3cr3t');
+      }
+    }
+  });
+
   it('refuse an outbox of no events', () => {
     for (const bad of ['0', '-1', 'ten', '100001']) expect(configError({ KAIZEN_NATS_URL: 'nats://n1.example', KAIZEN_NATS_OUTBOX_SIZE: bad }).variable).toBe('KAIZEN_NATS_OUTBOX_SIZE');
   });
