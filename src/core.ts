@@ -76,7 +76,11 @@ export interface Core<C extends CoreConfig = CoreConfig> {
 export const scheduleNotFound = (root: string, hint: string, unusable?: string): DomainError =>
   new DomainError('schedule_not_found', `The repo has no ${unusable ? 'usable ' : ''}${SCHEDULE_RELATIVE_PATH}.`, {
     valid: false,
-    errors: [{ severity: 'error', code: 'schedule_not_found', message: unusable ? `${unusable} (in ${root})` : `no ${SCHEDULE_RELATIVE_PATH} in ${root}`, path: '', hint }],
+    errors: [
+      unusable
+        ? { severity: 'error', code: 'schedule_not_found', message: `${unusable} (in ${root})`, path: '', hint: 'make it a regular file the service can read, inside the repo' }
+        : { severity: 'error', code: 'schedule_not_found', message: `no ${SCHEDULE_RELATIVE_PATH} in ${root}`, path: '', hint },
+    ],
     warnings: [],
   });
 

@@ -207,7 +207,8 @@ function examineRepo(deps: DiscoverDeps, options: DiscoverOptions, repo: RosterR
     }
     return skip('repo_unreachable', 'the schedule file could not be read');
   }
-  if (loaded.status === 'missing') return { kind: 'not_opted_in', repo: repo.slug, root };
+  // A manifest that is there but cannot be used (unreadable, a directory, a link loop) is not "not opted in".
+  if (loaded.status === 'missing') return loaded.unusable ? skip('repo_unreachable', loaded.unusable, {}, root) : { kind: 'not_opted_in', repo: repo.slug, root };
   const { result } = loaded;
   if (!result.manifest) {
     const n = result.errors.length;

@@ -98,6 +98,7 @@ function kaizenDir(repo: RepoView): number {
     dir = repo.open(KAIZEN_DIR, 'dir');
   }
   if (dir.status === 'outside' || dir.status === 'hard_link') throw pathOutsideRoots('.kaizen directory');
+  if (dir.status === 'no_access') throw readOnly();
   if (dir.status !== 'ok' || dir.fd === undefined) throw kaizenConflict();
   // The view's descriptor was opened O_DIRECTORY|O_NOFOLLOW; check it is one anyway.
   if (!fstatSync(dir.fd).isDirectory()) throw kaizenConflict();
@@ -108,8 +109,11 @@ function kaizenDir(repo: RepoView): number {
 function writeRefused(err: unknown): DomainError | undefined {
   const code = errnoOf(err);
   if (code !== 'EROFS' && code !== 'EACCES' && code !== 'EPERM') return undefined;
-  return new DomainError('repo_read_only', 'The service may not write into this repository (read-only mount or permissions).');
+  return readOnly();
 }
+
+const readOnly = (): DomainError =>
+  new DomainError('repo_read_only', 'The service may not write into this repository (read-only mount or permissions).');
 
 const kaizenConflict = (): DomainError =>
   new DomainError('kaizen_dir_conflict', 'The repo has a .kaizen that is not a directory; remove or rename it first.');

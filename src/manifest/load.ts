@@ -33,6 +33,7 @@ function loadFrom(repo: RepoView, relative: string, options: ValidateOptions): R
       return { status: 'missing', path: path.join(repo.root, relative) };
     case 'not_a_file':
     case 'link_loop':
+    case 'no_access':
       return { status: 'missing', path: path.join(repo.root, relative), unusable: whyUnusable(file, relative)! };
     case 'outside':
       throw pathOutsideRoots('schedule file');

@@ -16,7 +16,9 @@ type Unusable =
    */
   | { status: 'hard_link'; path: string }
   /** More than MAX_LINKS symlinks on the way: a loop, or a chain nobody means. */
-  | { status: 'link_loop'; path: string };
+  | { status: 'link_loop'; path: string }
+  /** The service may not read it, or a directory on the way (EACCES). */
+  | { status: 'no_access'; path: string };
 
 export type RepoFile =
   | {
@@ -133,8 +135,8 @@ export class RepoView {
     let fd: number;
     try {
       fd = openSync(realRoot, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
-    } catch {
-      throw repoChanged();
+    } catch (err) {
+      throw errnoOf(err) === 'EACCES' ? noAccess() : repoChanged();
     }
     try {
       const real = realLocation(fd);
@@ -204,6 +206,7 @@ export class RepoView {
     const file = this.open(relative, 'file');
     if (file.status !== 'ok') return { status: file.status, path: file.path };
     const fd = this.openFile(file);
+    if (fd === 'no_access') return { status: 'no_access', path: file.path };
     if (fd === undefined) return { status: 'missing', path: file.path };
     // The opened file's size: it may have been replaced since the look (the view is then unstable).
     const stat = this.files.get(file)?.stat ?? file.stat;
@@ -250,7 +253,7 @@ export class RepoView {
    * a regular file inside the view) must not be cached under the earlier
    * signature, so the view is marked unstable.
    */
-  private openFile(file: Opened & { status: 'ok' }): number | undefined {
+  private openFile(file: Opened & { status: 'ok' }): number | 'no_access' | undefined {
     if (this.closed) throw new Error('RepoView used after close');
     const handle = this.files.get(file);
     if (!handle) return undefined;
@@ -258,7 +261,9 @@ export class RepoView {
     let fd: number;
     try {
       fd = openSync(childPath(handle.parentFd, handle.name), FILE_FLAGS);
-    } catch {
+    } catch (err) {
+      // Unreadable is a state of the file, not a race: nothing unstable about it.
+      if (errnoOf(err) === 'EACCES') return 'no_access';
       this.unstable = true;
       return undefined;
     }
@@ -362,6 +367,7 @@ export class RepoView {
       }
       const isLink = stat?.isSymbolicLink() === true || code === 'ELOOP' || code === 'ENOTDIR';
       if (code !== undefined && !isLink) {
+        if (code === 'EACCES') return refuse('no_access');
         if (code === 'ENOENT') {
           if (!wantFile) this.absentDirs.add(rel);
           return refuse('missing');
@@ -419,6 +425,9 @@ export class RepoView {
   }
 }
 
+const noAccess = (): DomainError =>
+  new DomainError('repo_not_found', 'The repository directory cannot be read (permission denied).');
+
 const repoChanged = (): DomainError =>
   new DomainError('repo_not_found', 'The repository directory changed while it was being read; try again.');
 
@@ -456,6 +465,8 @@ export function whyUnusable(file: RepoFile | Opened, what: string): string | und
       return `${what} is not a regular file and was ignored`;
     case 'link_loop':
       return `${what} is a link that leads round in a loop and was ignored`;
+    case 'no_access':
+      return `${what} cannot be read (permission denied) and was ignored`;
     default:
       return undefined;
   }

@@ -6,7 +6,7 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, mkdirSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { colourAllowed } from '../../src/config/terminal.js';
@@ -316,6 +316,50 @@ describe('validate output formats', () => {
     expect(stdin.status).toBe(1);
     expect(stdin.stdout).toContain('<stdin>:4:14: error invalid_cadence');
     expect(run(['validate', '-'], { cwd: mono, input: VALID_MANIFEST }).status).toBe(0);
+  });
+});
+
+describe('files the command may not read', () => {
+  // Root reads everything, so as root the command runs as nobody (uid 65534) here.
+  const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+  const runAs = (args: string[], cwd: string) => {
+    const r = spawnSync(BIN, args, { cwd, env: { PATH: process.env.PATH ?? '' }, timeout: 30_000, ...asUser });
+    return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+  };
+  let open: TempDir;
+  beforeAll(() => {
+    open = tempDir('kaizen-cli-perm-');
+    chmodSync(open.dir, 0o755);
+  });
+  afterAll(() => open?.cleanup());
+
+  it('an unreadable manifest is reported as unreadable, not as missing (with a hint to create one)', () => {
+    const target = path.join(open.dir, 'locked-manifest');
+    writeFiles(target, { '.kaizen/schedule.yml': VALID_MANIFEST });
+    chmodSync(path.join(target, '.kaizen/schedule.yml'), 0o000);
+    const r = runAs(['validate'], target);
+    expect(r.status).toBe(1);
+    expect(r.stdout + r.stderr).toContain('.kaizen/schedule.yml cannot be read (permission denied)');
+    expect(r.stdout + r.stderr).not.toMatch(/kaizen-schedule init/);
+  });
+
+  it('init into an unreadable .kaizen says it may not write there, not that .kaizen is no directory', () => {
+    const target = path.join(open.dir, 'locked-kaizen');
+    mkdirSync(path.join(target, '.kaizen'), { recursive: true });
+    chmodSync(path.join(target, '.kaizen'), 0o000);
+    const r = runAs(['init'], target);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/may not write into this repository/);
+  });
+
+  it('an unreadable repo directory is said to be unreadable, not to have changed', () => {
+    const target = path.join(open.dir, 'locked-repo');
+    writeFiles(target, { '.kaizen/schedule.yml': VALID_MANIFEST });
+    chmodSync(target, 0o311); // may be passed through, not read
+    const r = runAs(['list', '--target', target], open.dir);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/cannot be read \(permission denied\)/);
+    expect(r.stderr).not.toMatch(/changed while/);
   });
 });
 

@@ -548,3 +548,19 @@ describe('many distinct discovers at once', () => {
     expect((await app.inject(`/v1/discover?now=${NOW}`)).statusCode).toBe(200);
   }, 30_000);
 });
+
+describe('a manifest that is there but cannot be used', () => {
+  it('skips the repo as repo_unreachable saying why, instead of counting it as not opted in', async () => {
+    mkdirSync(at('manifest-is-dir/.kaizen/schedule.yml'), { recursive: true });
+    mkdirSync(at('manifest-loops/.kaizen'), { recursive: true });
+    symlinkSync('schedule.yml', at('manifest-loops/.kaizen/schedule.yml'));
+    hub.respond(json([repo('manifest-is-dir', at('manifest-is-dir')), repo('manifest-loops', at('manifest-loops')), repo('no-manifest', at('no-manifest'))]));
+    const { status, body } = await get(`/v1/discover?now=${NOW}`);
+    expect(status).toBe(200);
+    expect(body.counts.not_opted_in).toBe(1);
+    expect(body.skipped).toEqual([
+      expect.objectContaining({ repo: 'manifest-is-dir', reason: 'repo_unreachable', detail: '.kaizen/schedule.yml is not a regular file and was ignored' }),
+      expect.objectContaining({ repo: 'manifest-loops', reason: 'repo_unreachable', detail: '.kaizen/schedule.yml is a link that leads round in a loop and was ignored' }),
+    ]);
+  });
+});
