@@ -105,6 +105,24 @@ const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 
  * per-repo problem becomes an entry of `skipped` (the first
  * MAX_SKIPPED_LISTED listed) and a log line when it is news (see SkipLog).
  */
+/**
+ * Which roster entry owns each checkout (real root) that several name (a
+ * symlinked directory on a scan, two hub slugs with one path): the one whose
+ * path for this host is the real path itself, else the first. The others
+ * are skipped, so one checkout's agents are never started twice under two
+ * run ids.
+ */
+function checkoutOwners(deps: DiscoverDeps, repos: readonly RosterRepo[], outcomes: readonly RepoOutcome[]): Map<string, number> {
+  const owners = new Map<string, number>();
+  const direct = (i: number, root: string) => repos[i]!.host_paths[deps.hostName] === root;
+  outcomes.forEach((outcome, i) => {
+    if (outcome.root === undefined || outcome.kind === 'skipped') return;
+    const owner = owners.get(outcome.root);
+    if (owner === undefined || (!direct(owner, outcome.root) && direct(i, outcome.root))) owners.set(outcome.root, i);
+  });
+  return owners;
+}
+
 export async function discover(deps: DiscoverDeps, options: DiscoverOptions): Promise<DiscoverResult> {
   return (await discoverFleet(deps, options)).result;
 }
@@ -126,8 +144,18 @@ async function discoverPass(deps: DiscoverDeps, options: DiscoverOptions): Promi
   const reports: RepoReport[] = roster.skipped.map((skip) => ({ slug: skip.repo, status: 'skipped', runs: [], skip }));
   let notOptedIn = 0;
   let optedIn = 0;
-  outcomes.forEach((outcome, i) => {
+  const owners = checkoutOwners(deps, repos, outcomes);
+  outcomes.forEach((found, i) => {
     const { slug, domain } = repos[i]!;
+    const owner = found.root !== undefined && found.kind !== 'skipped' ? owners.get(found.root) : undefined;
+    const outcome: RepoOutcome =
+      owner !== undefined && owner !== i
+        ? {
+            kind: 'skipped',
+            root: found.root,
+            skip: { repo: slug, reason: 'roster_entry_duplicate', detail: `its path for this host is the checkout '${repos[owner]!.slug}' names too; its runs are listed once, under '${repos[owner]!.slug}'` },
+          }
+        : found;
     const base = { slug, ...(domain !== undefined ? { domain } : {}), ...(outcome.root !== undefined ? { root: outcome.root } : {}) };
     if (outcome.kind === 'runs') {
       optedIn++;

@@ -1,4 +1,4 @@
-import { mkdirSync, symlinkSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -562,5 +562,22 @@ describe('a manifest that is there but cannot be used', () => {
       expect.objectContaining({ repo: 'manifest-is-dir', reason: 'repo_unreachable', detail: '.kaizen/schedule.yml is not a regular file and was ignored' }),
       expect.objectContaining({ repo: 'manifest-loops', reason: 'repo_unreachable', detail: '.kaizen/schedule.yml is a link that leads round in a loop and was ignored' }),
     ]);
+  });
+});
+
+describe('two roster entries that name one checkout', () => {
+  it('list its runs once, under the entry whose path is the checkout itself; the other is skipped as a duplicate', async () => {
+    symlinkSync(at('valid'), at('valid-alias'));
+    try {
+      // the alias first in the roster: still the direct path wins
+      hub.respond(json([repo('alias-of-valid', at('valid-alias')), repo('valid', at('valid'))]));
+      const { status, body } = await get(`/v1/discover?now=${NOW}`);
+      expect(status).toBe(200);
+      expect(new Set(body.scheduled_runs.map((r) => r.repo))).toEqual(new Set(['valid']));
+      expect(body.skipped).toEqual([expect.objectContaining({ repo: 'alias-of-valid', reason: 'roster_entry_duplicate', detail: expect.stringContaining("under 'valid'") })]);
+      expect(body.counts).toMatchObject({ opted_in: 1, skipped: 1 });
+    } finally {
+      rmSync(at('valid-alias'));
+    }
   });
 });
