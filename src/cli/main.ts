@@ -22,6 +22,7 @@ import { MAX_MANIFEST_BYTES, SCHEDULE_RELATIVE_PATH } from '../manifest/types.js
 import type { BundleFormat } from '../prepare/event.js';
 import type { Include } from '../prepare/bundle-cache.js';
 import { parseRunClaim } from '../prepare/run.js';
+import { parseInstant } from '../runs/run-id.js';
 import { NOW_DETAIL, isDomainError, type DomainErrorCode } from '../errors.js';
 import { packageVersion } from '../config/package-root.js';
 // The one place the service's route paths live; Fastify-free, so the CLI links to the same URLs.
@@ -108,20 +109,10 @@ function withConfig<T>(load: () => T): T {
   }
 }
 
-/** Whether the YYYY-MM-DD the value starts with is a real day: Date reads 2026-02-30 as 2 March. */
-function isCalendarDay(value: string): boolean {
-  const [year, month, day] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
-  const date = new Date(0);
-  date.setUTCFullYear(year, month - 1, day);
-  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
-}
-
+/** `--now`: an RFC 3339 instant, as the service's `now` takes it (seconds and a zone required, no 24:00). */
 function parseNow(value: string): Date {
-  const parsed = new Date(value);
-  // Date accepts forms such as "2026" or "Dec 1": demand an ISO-8601 instant with a zone.
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i.test(value) || Number.isNaN(parsed.getTime()) || !isCalendarDay(value)) {
-    throw new InvalidArgumentError(NOW_DETAIL);
-  }
+  const parsed = parseInstant(value);
+  if (!parsed) throw new InvalidArgumentError(NOW_DETAIL);
   return parsed;
 }
 

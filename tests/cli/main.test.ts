@@ -164,6 +164,9 @@ describe('deviations and exit codes', () => {
     ['a --now that is not an instant', ['list', '--now', 'tomorrow']],
     // Date would read it as 2 March; the service refuses it as invalid_now.
     ['a --now on a day the month does not have', ['list', '--now', '2026-02-30T08:00:00Z']],
+    // The service's `now` refuses these too: seconds are required, 24:00 is no hour.
+    ['a --now without seconds', ['list', '--now', '2026-01-01T09:00Z']],
+    ['a --now at 24:00', ['list', '--now', '2026-01-01T24:00:00Z']],
     ['prepare without an agent', ['prepare']],
     ['a malformed agent name', ['prepare', '../etc']],
     ['an invalid --timezone', ['init', '--timezone', 'Mars/Olympus']],
