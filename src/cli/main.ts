@@ -210,7 +210,8 @@ function checkStdin(core: Core, repoRoot: string): Checked {
     if (n === 0) break;
     total += n;
     if (total > MAX_MANIFEST_BYTES) {
-      return { name, report: { valid: false, errors: [fileTooLarge(name, total, MAX_MANIFEST_BYTES)], warnings: [] } };
+      // Reading stopped at the cap: how much more would come is unknown (an endless pipe).
+      return { name, report: { valid: false, errors: [fileTooLarge(name, undefined, MAX_MANIFEST_BYTES)], warnings: [] } };
     }
     chunks.push(Buffer.from(buffer.subarray(0, n)));
   }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { inRepo, whyUnusable, type InputSpec, type RepoRef, type RepoView } from '../repo/files.js';
 import { DomainError, pathOutsideRoots } from '../errors.js';
-import { MAX_MANIFEST_BYTES, SCHEDULE_RELATIVE_PATH, type Diagnostic, type ValidationResult } from './types.js';
+import { MAX_MANIFEST_BYTES, SCHEDULE_RELATIVE_PATH, TOO_LARGE_HINT, type Diagnostic, type ValidationResult } from './types.js';
 import { validateManifest, type ValidateOptions } from './validate.js';
 
 export type RepoManifest =
@@ -47,10 +47,14 @@ function loadFrom(repo: RepoView, relative: string, options: ValidateOptions): R
   }
 }
 
-/** The diagnostic for a manifest over the size cap, which is refused unread. */
-export const fileTooLarge = (name: string, bytes: number, limit: number): Diagnostic => ({
+/**
+ * The diagnostic for a manifest over the size cap, which is refused unread.
+ * `bytes` undefined: a stream that was cut off at the cap (its size is unknown).
+ */
+export const fileTooLarge = (name: string, bytes: number | undefined, limit: number): Diagnostic => ({
   severity: 'error',
   code: 'file_too_large',
-  message: `${name} is ${bytes} bytes; the limit is ${limit} bytes`,
+  message: bytes === undefined ? `${name} is more than ${limit} bytes; the limit is ${limit} bytes` : `${name} is ${bytes} bytes; the limit is ${limit} bytes`,
   path: '',
+  hint: TOO_LARGE_HINT,
 });

@@ -67,6 +67,8 @@ export interface ValidationResult {
 
 /** Manifests larger than this are refused before parsing. */
 export const MAX_MANIFEST_BYTES = 64 * 1024;
+/** The hint of every file_too_large diagnostic (service, CLI, console). */
+export const TOO_LARGE_HINT = 'a schedule manifest is a few hundred bytes; check that the right file is being sent';
 
 export const SCHEDULE_RELATIVE_PATH = '.kaizen/schedule.yml';
 

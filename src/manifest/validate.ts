@@ -5,7 +5,7 @@ import { Collector, escapePointer, pointer, show } from './diagnostics.js';
 import { eachPair, mergeBudget, type MergeBudget } from './merge.js';
 import { canonicalTimeZone, isValidTimeZone, suggestTimeZone } from './timezone.js';
 import { isValidAgentName } from '../agents/name.js';
-import { CADENCES, MAX_MANIFEST_BYTES, type Cadence, type ManifestEntry, type ValidationResult } from './types.js';
+import { CADENCES, MAX_MANIFEST_BYTES, TOO_LARGE_HINT, type Cadence, type ManifestEntry, type ValidationResult } from './types.js';
 import { parseManifestYaml, pyIntegerOf, type Deref } from './yaml.js';
 
 // The semantic checks of a parsed manifest. YAML reading and its limits are in
@@ -182,9 +182,7 @@ export function validateManifest(text: string, options: ValidateOptions): Valida
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_MANIFEST_BYTES) {
     const c = new Collector();
-    c.error('file_too_large', `manifest is ${bytes} bytes; the limit is ${MAX_MANIFEST_BYTES} bytes`, '', undefined, {
-      hint: 'a schedule manifest is a few hundred bytes; check that the right file is being sent',
-    });
+    c.error('file_too_large', `manifest is ${bytes} bytes; the limit is ${MAX_MANIFEST_BYTES} bytes`, '', undefined, { hint: TOO_LARGE_HINT });
     return c.result();
   }
 

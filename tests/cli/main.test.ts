@@ -319,6 +319,13 @@ describe('validate output formats', () => {
     expect(stdin.status).toBe(1);
     expect(stdin.stdout).toContain('<stdin>:4:14: error invalid_cadence');
     expect(run(['validate', '-'], { cwd: mono, input: VALID_MANIFEST }).status).toBe(0);
+
+    // Past the cap the reading stops: the message does not claim a size it never saw, and carries the service's hint.
+    const big = run(['validate', '--format', 'json', '-'], { cwd: mono, input: 'x'.repeat(200_000) });
+    expect(big.status).toBe(1);
+    expect(JSON.parse(big.stdout).errors).toEqual([
+      expect.objectContaining({ code: 'file_too_large', message: '<stdin> is more than 65536 bytes; the limit is 65536 bytes', hint: expect.stringContaining('a few hundred bytes') }),
+    ]);
   });
 });
 
