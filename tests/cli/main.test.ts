@@ -226,13 +226,16 @@ describe('deviations and exit codes', () => {
     expect(run(['validate', '--target', target], { env: { PORT: 'not-a-port' } }).status).toBe(0);
   });
 
-  it('prints no colour codes when stdout is not a terminal; NO_COLOR turns colour off on one', () => {
+  it('prints no colour codes when stdout is not a terminal; NO_COLOR, FORCE_COLOR=0 and TERM=dumb turn colour off on one', () => {
     const target = repo({ '.kaizen/schedule.yml': 'version: "1"\nagents:\n  coach: { cadence: hourly }\n' });
     const r = run(['validate', '--target', target]);
     expect(r.stdout).not.toContain('\u001b[');
     expect(colourAllowed({ isTTY: true }, {})).toBe(true);
     expect(colourAllowed({ isTTY: true }, { NO_COLOR: '1' })).toBe(false);
     expect(colourAllowed({ isTTY: false }, {})).toBe(false);
+    expect(colourAllowed({ isTTY: true }, { TERM: 'dumb' })).toBe(false);
+    expect(colourAllowed({ isTTY: true }, { FORCE_COLOR: '0' })).toBe(false);
+    expect(colourAllowed({ isTTY: true }, { TERM: 'xterm-256color' })).toBe(true);
   });
 });
 
