@@ -221,6 +221,8 @@ function checkStdin(core: Core, repoRoot: string): Checked {
 function validateCommand(files: string[], options: { target?: string; file?: string; format: ValidateFormat }): void {
   const { core, repoRoot } = repoCore(options.target);
   const names = [...(options.file === undefined ? [] : [options.file]), ...files];
+  // An empty argument (an unset shell variable, say) would resolve to the working directory.
+  if (names.includes('')) throw new Exit(EXIT.usage, 'validate: an empty file name was given');
   const checked: Checked[] = [];
   if (names.length === 0) {
     const name = shown(path.join(repoRoot, SCHEDULE_RELATIVE_PATH));

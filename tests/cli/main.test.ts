@@ -173,6 +173,7 @@ describe('deviations and exit codes', () => {
     ['a --target that is no directory', ['validate', '--target', '/nonexistent/repo']],
     ['no command at all', []],
     ['an --include that is not pointers', ['prepare', 'coach', '--include', 'bogus']],
+    ['an empty file name', ['validate', '']],
   ])('%s exits 2 with a message on stderr', (_what, args) => {
     const r = run(args, { cwd: repo() });
     expect(r.status).toBe(2);
