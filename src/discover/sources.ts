@@ -110,17 +110,20 @@ export class RosterFileSource implements RosterSource {
   constructor(private readonly file: string, private readonly maxBytes = MAX_ROSTER_FILE_BYTES) {}
 
   async load(): Promise<Roster> {
-    const text = readCapped(this.file, this.maxBytes);
+    // A byte-order mark (editors on Windows write one) is not part of the text.
+    const text = readCapped(this.file, this.maxBytes).replace(/^\uFEFF/, '');
     const json = /\.json$/i.test(this.file);
     const broken = json ? undefined : yamlLimitBroken(text);
     if (broken) throw rosterFileError(`the roster file is refused: ${broken}.`);
     let document: unknown;
     try {
       // JSON is valid YAML, but JSON.parse gives the clearer error for .json files.
-      document = /\.json$/i.test(this.file) ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 });
+      document = json ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 });
     } catch (err) {
-      const reason = err instanceof Error ? err.message.split('\n')[0] : 'parse error';
-      throw rosterFileError(`the roster file is not valid ${/\.json$/i.test(this.file) ? 'JSON' : 'YAML'} (${reason}).`);
+      // V8's JSON messages quote the text around the fault; only its position is passed on.
+      const message = err instanceof Error ? err.message.split('\n')[0]! : 'parse error';
+      const reason = json ? (/position \d+/.exec(message)?.[0] ?? (message.includes('end of JSON') ? 'it ends early' : 'parse error')) : message;
+      throw rosterFileError(`the roster file is not valid ${json ? 'JSON' : 'YAML'} (${reason}).`);
     }
     let parsed;
     try {

@@ -101,10 +101,14 @@ describe('scan source edge cases', () => {
       { ...services, roster: services.roster, hostName: 'h', prepareCommand: services.config.prepareCommand, prepareUrl: ROUTE_LINKS.prepareUrl },
       { now: new Date(NOW), baseUrl: 'http://svc', log: { warn: (fields, event) => warnings.push([event, fields]) } },
     );
-    expect(result.skipped).toEqual([{ repo: 'link-out', reason: 'repo_outside_roots', detail: expect.any(String) }]);
-    expect(warnings).toEqual([['repo_outside_roots', expect.objectContaining({ repo: 'link-out', source: 'scan' })]]);
-    // A link inside the roots is followed: its root is the real directory.
-    expect(result.scheduled_runs.filter((r) => r.repo === 'link-in').map((r) => r.root)).toEqual([path.join(fleet.dir, 'alpha'), path.join(fleet.dir, 'alpha')]);
+    // A link inside the roots is followed to the real directory, alpha's: that
+    // checkout's runs are listed once, under alpha, and link-in is a duplicate.
+    expect(result.skipped).toEqual([
+      { repo: 'link-in', reason: 'roster_entry_duplicate', detail: expect.stringContaining("under 'alpha'") },
+      { repo: 'link-out', reason: 'repo_outside_roots', detail: expect.any(String) },
+    ]);
+    expect(warnings.map(([event, fields]) => [event, fields.repo])).toEqual([['roster_entry_duplicate', 'link-in'], ['repo_outside_roots', 'link-out']]);
+    expect(new Set(result.scheduled_runs.map((r) => r.repo))).toEqual(new Set(['alpha']));
   });
 });
 
@@ -204,6 +208,19 @@ ${'  - *a\n'.repeat(5000)}`);
         expect(performance.now() - started, 'hang guard').toBeLessThan(2_000);
       }
     }
+  });
+
+  it('reads a roster file that starts with a byte-order mark, YAML or JSON', async () => {
+    writeFileSync(path.join(files.dir, 'bom.yml'), `\uFEFF- {slug: a, domain: d, host_paths: {}}\n`);
+    writeFileSync(path.join(files.dir, 'bom.json'), `\uFEFF[{"slug": "a", "domain": "d", "host_paths": {}}]`);
+    for (const file of ['bom.yml', 'bom.json']) expect((await new RosterFileSource(path.join(files.dir, file)).load()).repos.map((r) => r.slug), file).toEqual(['a']);
+  });
+
+  it('a broken JSON roster is named by position, without quoting the file', async () => {
+    writeFileSync(path.join(files.dir, 'secret.json'), '[{"slug": "a", "token": "hunter2-secret" oops}]');
+    const err = await new RosterFileSource(path.join(files.dir, 'secret.json')).load().catch((e: Error) => e);
+    expect(err).toMatchObject({ code: 'roster_file_invalid', message: expect.stringMatching(/not valid JSON \(position \d+\)/) });
+    expect((err as Error).message).not.toContain('hunter2');
   });
 
   it('a FIFO at the roster path is refused at once, not waited on', async () => {
