@@ -1,11 +1,11 @@
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import type { Services } from '../../services.js';
 import { boundedCache } from '../../cache/bounded.js';
 import { toProblem } from '../plugins/errors.js';
-import { problemDocument } from '../problem.js';
+import { problemDocument, sendProblem, type ProblemDocument } from '../problem.js';
 import { ASSETS } from './assets.js';
 import { sendPage, type ConsoleContext } from './context.js';
 import { fleetPage } from './fleet.js';
@@ -74,22 +74,33 @@ export async function consolePlugin(app: FastifyInstance, { services }: { servic
     });
   }
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const doc = toProblem(error, request) ?? problemDocument(500, 'internal_error', `An unexpected error occurred; the service log has the details under request id ${request.id}.`, 'Internal server error');
-    if (doc.status >= 500) request.log.error({ err: error }, 'console page failed');
-    return sendPage(
+  const errorPage = (reply: FastifyReply, doc: ProblemDocument, requestId: string) =>
+    sendPage(
       reply,
       <Layout title={doc.title} section="error">
         <h1>{doc.title}</h1>
         <p class="notice bad">{doc.detail}</p>
         <p class="muted">
-          Status {doc.status}, code <code>{doc.code}</code>, request id <code>{request.id}</code>.
+          Status {doc.status}, code <code>{doc.code}</code>, request id <code>{requestId}</code>.
         </p>
         <p><a href="/">Back to the fleet</a></p>
       </Layout>,
       doc.status,
     );
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const doc = toProblem(error, request) ?? problemDocument(500, 'internal_error', `An unexpected error occurred; the service log has the details under request id ${request.id}.`, 'Internal server error');
+    if (doc.status >= 500) request.log.error({ err: error }, 'console page failed');
+    return errorPage(reply, doc, request.id);
   });
+
+  // An unknown console address from a browser gets a console page (with the console's headers); an API client still gets problem+json.
+  await app.register(async (ui) => {
+    ui.setNotFoundHandler((request, reply) => {
+      const doc = problemDocument(404, 'not_found', `No console page at ${request.url.split('?')[0]}.`, 'Not found');
+      return request.headers.accept?.includes('text/html') ? errorPage(reply, doc, request.id) : sendProblem(reply, doc);
+    });
+  }, { prefix: '/ui' });
 
   for (const asset of ASSETS) {
     app.get(asset.path, { schema: { hide: true }, config: PUBLIC }, async (_request, reply) =>

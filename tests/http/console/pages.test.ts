@@ -164,6 +164,19 @@ describe('console pages over the example fleet', () => {
     expect(cr.body.slice(cr.body.indexOf('id="L4"'))).toContain('<code>unknown_agent</code>');
   });
 
+  it('an unknown console address is a console 404 page for a browser, problem+json for an API client', async () => {
+    const page = await app.inject({ url: '/ui/nope', headers: { accept: 'text/html,application/xhtml+xml' } });
+    expect(page.statusCode).toBe(404);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(page.body).toContain('No console page at /ui/nope');
+    const api = await app.inject({ url: '/ui/nope', headers: { accept: 'application/json' } });
+    expect(api.statusCode).toBe(404);
+    expect(api.headers['content-type']).toMatch(/^application\/problem\+json/);
+    // outside /ui nothing changes
+    expect((await app.inject({ url: '/v1/nope', headers: { accept: 'text/html' } })).headers['content-type']).toMatch(/^application\/problem\+json/);
+  });
+
   it('writes no NUL into a page, whatever a query value holds', async () => {
     const res = await app.inject('/?domain=%00x');
     expect(res.body).not.toContain('\0');
