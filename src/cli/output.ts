@@ -29,23 +29,33 @@ function byPosition(report: ValidationReport): Diagnostic[] {
  * format compilers print and editors and CI problem matchers parse, then one
  * summary line. Without a known position the line is `path: error …`.
  */
-/** A file name as a line of output can carry it: quoted (JSON) when it holds a line break or another control character. */
-const printable = (file: string): string => ([...file].some((ch) => ch < ' ' || ch === '\u007f') ? JSON.stringify(file) : file);
+/** C0 and C1 controls (ESC, CSI U+009B, line breaks…): what a terminal or a log reader acts on rather than shows. */
+const isControl = (ch: string): boolean => ch < ' ' || (ch >= '\u007f' && ch <= '\u009f');
+
+/** A file name as a line of output can carry it: quoted (JSON, with C1 controls escaped too) when it holds a control character. */
+const printable = (file: string): string =>
+  [...file].some(isControl) ? JSON.stringify(file).replace(/[\u007f-\u009f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`) : file;
+
+/** Text from a manifest (an agent name in a message, say) with its controls written as \u escapes, never sent raw to a terminal. */
+const shownText = (text: string): string => ([...text].some(isControl) ? [...text].map((ch) => (isControl(ch) ? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}` : ch)).join('') : text);
 
 export function formatText(name: string, report: ValidationReport, p: Paint): string {
   const file = printable(name);
   const lines = byPosition(report).map((d) => {
     const where = d.line === undefined ? file : `${file}:${d.line}:${d.column ?? 1}`;
     const severity = d.severity === 'error' ? p.error('error') : p.warning('warning');
-    return `${where}: ${severity} ${d.code}: ${d.message}${d.hint ? ` (${d.hint})` : ''}`;
+    return `${where}: ${severity} ${d.code}: ${shownText(d.message)}${d.hint ? ` (${shownText(d.hint)})` : ''}`;
   });
   const counts = `${plural(report.errors.length, 'error')}, ${plural(report.warnings.length, 'warning')}${report.truncated ? ' (truncated: only the first of each are listed)' : ''}`;
   lines.push(report.valid ? `${file}: ${p.ok('valid')} (${counts})` : `${file}: ${p.error('invalid')}: ${counts}`);
   return lines.join('\n') + '\n';
 }
 
-/** Workflow-command message escaping (what @actions/core does): %, CR and LF. */
-export const escapeData = (text: string): string => text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+/**
+ * Workflow-command message escaping: %, CR and LF (what @actions/core does),
+ * and `##[` (the runner's older command syntax, taken anywhere in a line).
+ */
+export const escapeData = (text: string): string => text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A').replace(/##\[/g, '#%23[');
 
 /** Workflow-command property escaping: the message escapes plus `:` and `,`, which delimit properties. */
 export const escapeProperty = (text: string): string => escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
@@ -63,9 +73,10 @@ export function formatGithub(file: string, report: ValidationReport): string {
     return `::${d.severity} ${props.join(',')}::${escapeData(`${d.message}${d.hint ? ` (${d.hint})` : ''}`)}`;
   });
   const counts = `${plural(report.errors.length, 'error')}, ${plural(report.warnings.length, 'warning')}`;
-  // A plain log line, so it must not read as a workflow command: `./::x` names the same file as `::x`.
-  const shownFile = printable(file);
-  lines.push(`${shownFile.startsWith('::') ? `./${shownFile}` : shownFile}: ${report.valid ? 'valid' : 'invalid'} (${counts})`);
+  // A plain log line, so it must not read as a workflow command whatever the
+  // file is called (the runner skips leading white space before `::` and
+  // acts on `##[` anywhere): the name is written as a command property is.
+  lines.push(`${escapeProperty(printable(file)).replace(/#/g, '%23')}: ${report.valid ? 'valid' : 'invalid'} (${counts})`);
   return lines.join('\n') + '\n';
 }
 

@@ -274,9 +274,24 @@ describe('validate output formats', () => {
     const target = repo({ '.kaizen/schedule.yml': VALID_MANIFEST });
     mkdirSync(path.join(target, '::error title=forged::x'), { recursive: true });
     writeFileSync(path.join(target, '::error title=forged::x', 'm.yml'), VALID_MANIFEST);
-    const r = run(['validate', '--format', 'github', '::error title=forged::x/m.yml'], { cwd: target });
-    expect(r.status).toBe(0);
-    for (const line of r.stdout.trimEnd().split('\n')) expect(line.startsWith('::'), line).toBe(false);
+    for (const name of ['::error title=forged::x', ' ::error::pwned', '\u00a0::warning::x', 'a##[error]pwned']) {
+      mkdirSync(path.join(target, name), { recursive: true });
+      writeFileSync(path.join(target, name, 'm.yml'), VALID_MANIFEST);
+      const r = run(['validate', '--format', 'github', `${name}/m.yml`], { cwd: target });
+      expect(r.status).toBe(0);
+      for (const line of r.stdout.trimEnd().split('\n')) {
+        expect(line.trimStart().startsWith('::'), line).toBe(false);
+        expect(line, line).not.toContain('##[');
+      }
+    }
+  });
+
+  it('text: controls in a manifest value (an escape sequence in an agent name) reach the terminal as \\u escapes', () => {
+    const target = repo({ '.kaizen/schedule.yml': 'version: "1"\nagents:\n  "\\e]0;TITLE\\a\\e[31mx": { cadence: weekly }\n' });
+    const r = run(['validate'], { cwd: target });
+    expect(r.status).toBe(1);
+    expect([...r.stdout].filter((ch) => ch !== '\n' && (ch < ' ' || (ch >= '\u007f' && ch <= '\u009f')))).toEqual([]);
+    expect(r.stdout).toContain('\\u001b]0;TITLE\\u0007');
   });
 
   it('text: a file name with a line break stays on its line', () => {
