@@ -440,7 +440,11 @@ function report(e: unknown): number {
     if (e.code === 'schedule_invalid' && errors) {
       lines.push(formatText(SCHEDULE_RELATIVE_PATH, { valid: false, errors, warnings: (e.details.warnings as ValidationReport['warnings']) ?? [] }, stderrPaint()).trimEnd());
     }
-    if (e.code === 'schedule_not_found') lines.push(`hint: ${INIT_HINT}`);
+    if (e.code === 'schedule_not_found') {
+      // The diagnostic says why a file that is there was passed over, and how to fix that; init is for one that is not there.
+      const [diagnostic] = errors ?? [];
+      lines.push(diagnostic?.hint !== undefined && diagnostic.hint !== INIT_HINT ? `${diagnostic.message}\nhint: ${diagnostic.hint}` : `hint: ${INIT_HINT}`);
+    }
     if (Array.isArray(e.details.known_agents)) lines.push(`known agents: ${(e.details.known_agents as string[]).join(', ') || '(none)'}`);
     if (typeof e.details.hint === 'string') lines.push(`hint: ${e.details.hint}`);
     err(lines.join('\n'));

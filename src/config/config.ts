@@ -190,8 +190,12 @@ function parseNatsUrls(value: string, outboxSize: number): NatsConfig {
   return nats;
 }
 
-/** `scheme://user:password@host…` with the user info masked (up to the last @ before the path). */
-const redactUserInfo = (text: string): string => text.replace(/\/\/[^/?#]*@/, '//***@');
+/**
+ * A URL with whatever may be user info masked: everything after the scheme
+ * up to the last `@` (a password may hold `/`, `?` or `#`, and a value may
+ * have no scheme at all).
+ */
+const redactUserInfo = (text: string): string => (text.includes('@') ? text.replace(/^([a-z][a-z0-9+.-]*:\/\/)?.*@/is, (_m, scheme: string | undefined) => `${scheme ?? ''}***@`) : text);
 
 interface Property {
   type?: string;

@@ -372,6 +372,16 @@ describe('files the command may not read', () => {
     expect(r.stdout + r.stderr).not.toMatch(/kaizen-schedule init/);
   });
 
+  it('list on an unreadable manifest says why, with no hint to create one', () => {
+    const target = path.join(open.dir, 'locked-list');
+    writeFiles(target, { '.kaizen/schedule.yml': VALID_MANIFEST });
+    chmodSync(path.join(target, '.kaizen/schedule.yml'), 0o000);
+    const r = runAs(['list'], target);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('cannot be read (permission denied)');
+    expect(r.stderr).not.toContain('kaizen-schedule init');
+  });
+
   it('init into an unreadable .kaizen says it may not write there, not that .kaizen is no directory', () => {
     const target = path.join(open.dir, 'locked-kaizen');
     mkdirSync(path.join(target, '.kaizen'), { recursive: true });

@@ -245,7 +245,7 @@ describe('KAIZEN_NATS_URL and KAIZEN_NATS_OUTBOX_SIZE', () => {
 
   it('never echo a password in the State Hub or public URL, whatever else is wrong with it', () => {
     for (const variable of ['KAIZEN_STATE_HUB_URL', 'KAIZEN_PUBLIC_URL']) {
-      for (const bad of ['http://user:s3cr3t@h:1 /x', 'ftp://user:s3cr3t@h', 'http://user:s3cr3t@[::1', 'http://u:s3cr3t@x@h/']) {
+      for (const bad of ['http://user:s3cr3t@h:1 /x', 'ftp://user:s3cr3t@h', 'http://user:s3cr3t@[::1', 'http://u:s3cr3t@x@h/', 'http://user:s3cr3t/et@hub:8000', 'http://user:s3cr3t#x@hub', 'http://user:s3cr3t?x@hub', 'user:s3cr3t@hub']) {
         const err = configError({ [variable]: bad });
         expect(err.variable, bad).toBe(variable);
         expect(err.message, bad).not.toContain('s3cr3t');
