@@ -108,18 +108,34 @@ const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 
 /**
  * Which roster entry owns each checkout (real root) that several name (a
  * symlinked directory on a scan, two hub slugs with one path): the one whose
- * path for this host is the real path itself, else the first. The others
- * are skipped, so one checkout's agents are never started twice under two
- * run ids.
+ * path for this host is the real path itself, else the first in the roster.
+ * Decided over the whole roster, so a domain filter cannot hand the runs of
+ * one checkout to two entries in two calls. The others are skipped, so a
+ * checkout's agents are never started twice under two run ids.
  */
-function checkoutOwners(deps: DiscoverDeps, repos: readonly RosterRepo[], outcomes: readonly RepoOutcome[]): Map<string, number> {
-  const owners = new Map<string, number>();
-  const direct = (i: number, root: string) => repos[i]!.host_paths[deps.hostName] === root;
+function checkoutOwners(deps: DiscoverDeps, roster: readonly RosterRepo[], examined: readonly RosterRepo[], outcomes: readonly RepoOutcome[]): Map<string, RosterRepo> {
+  const rootOf = new Map<RosterRepo, string>();
   outcomes.forEach((outcome, i) => {
-    if (outcome.root === undefined || outcome.kind === 'skipped') return;
-    const owner = owners.get(outcome.root);
-    if (owner === undefined || (!direct(owner, outcome.root) && direct(i, outcome.root))) owners.set(outcome.root, i);
+    if (outcome.root !== undefined && outcome.kind !== 'skipped') rootOf.set(examined[i]!, outcome.root);
   });
+  const contested = new Set(rootOf.values());
+  const owners = new Map<string, RosterRepo>();
+  const hostPath = (repo: RosterRepo) => (Object.hasOwn(repo.host_paths, deps.hostName) ? repo.host_paths[deps.hostName] : undefined);
+  for (const repo of roster) {
+    let root = rootOf.get(repo);
+    if (root === undefined && examined.length !== roster.length) {
+      // Outside the filter: where it leads, only to see whether it names a checkout in the answer.
+      const where = hostPath(repo);
+      try {
+        root = where && path.isAbsolute(where) ? deps.roots.resolveRepo(where) : undefined;
+      } catch {
+        root = undefined;
+      }
+    }
+    if (root === undefined || !contested.has(root)) continue;
+    const owner = owners.get(root);
+    if (owner === undefined || (hostPath(owner) !== root && hostPath(repo) === root)) owners.set(root, repo);
+  }
   return owners;
 }
 
@@ -144,16 +160,16 @@ async function discoverPass(deps: DiscoverDeps, options: DiscoverOptions): Promi
   const reports: RepoReport[] = roster.skipped.map((skip) => ({ slug: skip.repo, status: 'skipped', runs: [], skip }));
   let notOptedIn = 0;
   let optedIn = 0;
-  const owners = checkoutOwners(deps, repos, outcomes);
+  const owners = checkoutOwners(deps, roster.repos, repos, outcomes);
   outcomes.forEach((found, i) => {
     const { slug, domain } = repos[i]!;
     const owner = found.root !== undefined && found.kind !== 'skipped' ? owners.get(found.root) : undefined;
     const outcome: RepoOutcome =
-      owner !== undefined && owner !== i
+      owner !== undefined && owner !== repos[i]
         ? {
             kind: 'skipped',
             root: found.root,
-            skip: { repo: slug, reason: 'roster_entry_duplicate', detail: `its path for this host is the checkout '${repos[owner]!.slug}' names too; its runs are listed once, under '${repos[owner]!.slug}'` },
+            skip: { repo: slug, reason: 'roster_entry_duplicate', detail: `its path for this host is the checkout '${owner.slug}' names too; its runs are listed once, under '${owner.slug}'` },
           }
         : found;
     const base = { slug, ...(domain !== undefined ? { domain } : {}), ...(outcome.root !== undefined ? { root: outcome.root } : {}) };

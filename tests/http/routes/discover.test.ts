@@ -576,6 +576,13 @@ describe('two roster entries that name one checkout', () => {
       expect(new Set(body.scheduled_runs.map((r) => r.repo))).toEqual(new Set(['valid']));
       expect(body.skipped).toEqual([expect.objectContaining({ repo: 'alias-of-valid', reason: 'roster_entry_duplicate', detail: expect.stringContaining("under 'valid'") })]);
       expect(body.counts).toMatchObject({ opted_in: 1, skipped: 1 });
+      // Per domain the owner is the same: a poller asking domain by domain gets one run id per run.
+      hub.respond(json([repo('alias-of-valid', at('valid-alias'), 'x'), repo('valid', at('valid'), 'y')]));
+      const x = (await get(`/v1/discover?now=${NOW}&domain=x`)).body;
+      expect(x.scheduled_runs).toEqual([]);
+      expect(x.skipped).toEqual([expect.objectContaining({ repo: 'alias-of-valid', reason: 'roster_entry_duplicate' })]);
+      const y = (await get(`/v1/discover?now=${NOW}&domain=y`)).body;
+      expect(new Set(y.scheduled_runs.map((r) => r.repo))).toEqual(new Set(['valid']));
     } finally {
       rmSync(at('valid-alias'));
     }
