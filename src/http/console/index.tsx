@@ -90,7 +90,9 @@ export async function consolePlugin(app: FastifyInstance, { services }: { servic
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const doc = toProblem(error, request) ?? problemDocument(500, 'internal_error', `An unexpected error occurred; the service log has the details under request id ${request.id}.`, 'Internal server error');
-    if (doc.status >= 500) request.log.error({ err: error }, 'console page failed');
+    // A 503 (discover passes all taken) is load, not a fault: it says when to come back, as the API does.
+    if (doc.status === 503) reply.header('retry-after', '1');
+    else if (doc.status >= 500) request.log.error({ err: error }, 'console page failed');
     return errorPage(reply, doc, request.id);
   });
 
