@@ -249,7 +249,7 @@ function examineRepo(deps: DiscoverDeps, options: DiscoverOptions, repo: RosterR
     if (isDomainError(err, 'path_outside_roots')) {
       return skip('repo_outside_roots', 'the schedule file is a link that leaves the repository');
     }
-    return skip('repo_unreachable', 'the schedule file could not be read');
+    return skip('repo_unreachable', isDomainError(err) ? err.message : 'the schedule file could not be read');
   }
   // A manifest that is there but cannot be used (unreadable, a directory, a link loop) is not "not opted in".
   if (loaded.status === 'missing') return loaded.unusable ? skip('repo_unreachable', loaded.unusable, {}, root) : { kind: 'not_opted_in', repo: repo.slug, root };

@@ -2,6 +2,7 @@ import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, readdir
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { yamlLimitBroken } from '../manifest/yaml.js';
+import { errnoOf } from '../repo/fd.js';
 import type { CoreConfig } from '../config/config.js';
 import { SCHEDULE_RELATIVE_PATH } from '../manifest/types.js';
 import type { RepoRoots } from '../repo/roots.js';
@@ -183,8 +184,9 @@ export class ScanRosterSource implements RosterSource {
       // lstat: the manifest itself is not followed here; the loader confines it.
       lstatSync(path.join(dir, SCHEDULE_RELATIVE_PATH));
       return true;
-    } catch {
-      return false;
+    } catch (err) {
+      // Unreadable is not absent: listed, so the resolver reports it (repo_unreachable) instead of it vanishing.
+      return errnoOf(err) === 'EACCES';
     }
   }
 }

@@ -382,6 +382,23 @@ describe('files the command may not read', () => {
     expect(r.stderr).not.toContain('kaizen-schedule init');
   });
 
+  it('a scan reports repos it may not read as repo_unreachable, saying so, instead of dropping them', () => {
+    const roots = path.join(open.dir, 'scan-root');
+    writeFiles(path.join(roots, 'locked-kaizen'), { '.kaizen/schedule.yml': VALID_MANIFEST });
+    writeFiles(path.join(roots, 'locked-repo'), { '.kaizen/schedule.yml': VALID_MANIFEST });
+    writeFiles(path.join(roots, 'open-repo'), { '.kaizen/schedule.yml': VALID_MANIFEST });
+    chmodSync(path.join(roots, 'locked-kaizen/.kaizen'), 0o000);
+    chmodSync(path.join(roots, 'locked-repo'), 0o311);
+    const r = spawnSync(BIN, ['discover', '--now', NOW, '--format', 'json'], { cwd: open.dir, env: { PATH: process.env.PATH ?? '', KAIZEN_REPO_ROOTS: roots }, timeout: 30_000, ...asUser });
+    expect(r.status, r.stderr.toString()).toBe(0);
+    const body = JSON.parse(r.stdout.toString()) as { skipped: Array<{ repo: string; reason: string; detail: string }>; scheduled_runs: Array<{ repo: string }> };
+    expect(new Set(body.scheduled_runs.map((run) => run.repo))).toEqual(new Set(['open-repo']));
+    expect(body.skipped).toEqual([
+      expect.objectContaining({ repo: 'locked-kaizen', reason: 'repo_unreachable', detail: expect.stringContaining('permission denied') }),
+      expect.objectContaining({ repo: 'locked-repo', reason: 'repo_unreachable', detail: expect.stringContaining('permission denied') }),
+    ]);
+  });
+
   it('init into an unreadable .kaizen says it may not write there, not that .kaizen is no directory', () => {
     const target = path.join(open.dir, 'locked-kaizen');
     mkdirSync(path.join(target, '.kaizen'), { recursive: true });
