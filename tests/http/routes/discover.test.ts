@@ -543,6 +543,15 @@ describe('many distinct discovers at once', () => {
       expect(r.headers['retry-after']).toBe('1');
     }
     expect(most).toBe(2);
+    // The console's pages take the same slots, and a 503 page says when to come back too.
+    hub.respond((_req, res) => setTimeout(() => json([repo('valid', at('valid'))])(_req, res, 0), 300));
+    const pages = await Promise.all(Array.from({ length: 20 }, (_, i) => app.inject({ url: `/?now=${encodeURIComponent(new Date(Date.UTC(2026, 2, 5, 10, 0, i)).toISOString())}`, headers: { accept: 'text/html' } })));
+    const busyPages = pages.filter((r) => r.statusCode === 503);
+    expect(busyPages).toHaveLength(2);
+    for (const r of busyPages) {
+      expect(r.headers['content-type']).toMatch(/^text\/html/);
+      expect(r.headers['retry-after']).toBe('1');
+    }
     // Once the burst is over, a call runs again at once.
     hub.respond(json([repo('valid', at('valid'))]));
     expect((await app.inject(`/v1/discover?now=${NOW}`)).statusCode).toBe(200);
