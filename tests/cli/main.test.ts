@@ -361,11 +361,16 @@ describe('files the command may not read', () => {
     chmodSync(open.dir, 0o755);
   });
   afterAll(() => open?.cleanup());
-
-  it('an unreadable manifest is reported as unreadable, not as missing (with a hint to create one)', () => {
-    const target = path.join(open.dir, 'locked-manifest');
+  /** A repo whose manifest nobody but its owner (root) may read. */
+  const lockedManifest = (name: string): string => {
+    const target = path.join(open.dir, name);
     writeFiles(target, { '.kaizen/schedule.yml': VALID_MANIFEST });
     chmodSync(path.join(target, '.kaizen/schedule.yml'), 0o000);
+    return target;
+  };
+
+  it('an unreadable manifest is reported as unreadable, not as missing (with a hint to create one)', () => {
+    const target = lockedManifest('locked-manifest');
     const r = runAs(['validate'], target);
     expect(r.status).toBe(1);
     expect(r.stdout + r.stderr).toContain('.kaizen/schedule.yml cannot be read (permission denied)');
@@ -373,9 +378,7 @@ describe('files the command may not read', () => {
   });
 
   it('list on an unreadable manifest says why, with no hint to create one', () => {
-    const target = path.join(open.dir, 'locked-list');
-    writeFiles(target, { '.kaizen/schedule.yml': VALID_MANIFEST });
-    chmodSync(path.join(target, '.kaizen/schedule.yml'), 0o000);
+    const target = lockedManifest('locked-list');
     const r = runAs(['list'], target);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('cannot be read (permission denied)');
