@@ -158,7 +158,6 @@ interface Checked {
   report: ValidationReport;
 }
 
-
 /** A manifest named on the command line: inside its repo's `.kaizen/` when it has that layout, else on its own. */
 function checkFile(core: Core, file: string, agentsRepo: string): Checked {
   const absolute = path.resolve(file);
