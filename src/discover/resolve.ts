@@ -105,6 +105,9 @@ const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 
  * per-repo problem becomes an entry of `skipped` (the first
  * MAX_SKIPPED_LISTED listed) and a log line when it is news (see SkipLog).
  */
+/** A repo's path on this host; own properties only, so a host named "constructor" finds no Object.prototype. */
+const hostPathOf = (repo: RosterRepo, hostName: string): string | undefined => (Object.hasOwn(repo.host_paths, hostName) ? repo.host_paths[hostName] : undefined);
+
 /**
  * Which roster entry owns each checkout (real root) that several name (a
  * symlinked directory on a scan, two hub slugs with one path): the one whose
@@ -120,7 +123,7 @@ function checkoutOwners(deps: DiscoverDeps, roster: readonly RosterRepo[], exami
   });
   const contested = new Set(rootOf.values());
   const owners = new Map<string, RosterRepo>();
-  const hostPath = (repo: RosterRepo) => (Object.hasOwn(repo.host_paths, deps.hostName) ? repo.host_paths[deps.hostName] : undefined);
+  const hostPath = (repo: RosterRepo) => hostPathOf(repo, deps.hostName);
   for (const repo of roster) {
     let root = rootOf.get(repo);
     if (root === undefined && examined.length !== roster.length) {
@@ -228,7 +231,7 @@ function examineRepo(deps: DiscoverDeps, options: DiscoverOptions, repo: RosterR
   });
 
   // Own properties only: a host named "constructor" must not find Object.prototype.
-  const hostPath = Object.hasOwn(repo.host_paths, deps.hostName) ? repo.host_paths[deps.hostName] : undefined;
+  const hostPath = hostPathOf(repo, deps.hostName);
   if (!hostPath) return skip('repo_unreachable', `no host_paths entry for this host ('${deps.hostName}')`);
   if (!path.isAbsolute(hostPath)) return skip('repo_unreachable', `the path for this host is not absolute: '${hostPath}'`);
 

@@ -45,6 +45,18 @@ async function startService(natsUrl: string): Promise<{ base: string; output: ()
   return { base: `http://127.0.0.1:${port}`, output: () => output };
 }
 
+/** Sends the running service SIGTERM (and, after `again` ms, a second one) and resolves to its exit code. */
+async function terminate(again?: number): Promise<number | null> {
+  const exited = once(child!, 'exit');
+  child!.kill('SIGTERM');
+  if (again !== undefined) {
+    await new Promise((r) => setTimeout(r, again));
+    child!.kill('SIGTERM');
+  }
+  const [code] = (await exited) as [number | null];
+  return code;
+}
+
 const logLines = (output: string) => output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
 
 const instant = (i: number) => new Date(Date.UTC(2026, 2, 4, 10, 0, i)).toISOString();
@@ -66,10 +78,7 @@ describe('SIGTERM', () => {
     await prepareTimes(service.base, 10);
     // NATS comes up just as the service is told to stop: the outbox still goes out.
     await nats.start();
-    const exited = once(child!, 'exit');
-    child!.kill('SIGTERM');
-    const [code] = await exited;
-    expect(code).toBe(0);
+    expect(await terminate()).toBe(0);
     const events = await storedEvents(nats.url);
     expect(events.map((e) => e.data.occurred_at)).toEqual(Array.from({ length: 10 }, (_, i) => instant(i).replace('.000Z', 'Z')));
     expect(logLines(service.output()).some((l) => l.msg === 'event outbox flushed')).toBe(true);
@@ -79,10 +88,7 @@ describe('SIGTERM', () => {
     nats = await createNatsServer(); // never started
     const service = await startService(nats.url);
     await prepareTimes(service.base, 3);
-    const exited = once(child!, 'exit');
-    child!.kill('SIGTERM');
-    const [code] = await exited;
-    expect(code).toBe(0);
+    expect(await terminate()).toBe(0);
     const lines = logLines(service.output());
     const line = lines.find((l) => l.msg === 'events not sent before shutdown');
     expect(line).toMatchObject({ unsent: 3, level: 40 });
@@ -105,9 +111,7 @@ describe('SIGTERM', () => {
     await once(stalled, 'connect');
     // Let the server take the headers in before the signal (afterwards it would answer 503 at once).
     await new Promise((r) => setTimeout(r, 300));
-    const exited = once(child!, 'exit');
-    child!.kill('SIGTERM');
-    const [code] = await exited;
+    const code = await terminate();
     stalled.destroy();
     expect(code).toBe(0);
     const lines = logLines(service.output());
@@ -119,12 +123,7 @@ describe('SIGTERM', () => {
     nats = await createNatsServer(); // never started
     const service = await startService(nats.url);
     await prepareTimes(service.base, 4);
-    const exited = once(child!, 'exit');
-    child!.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 300));
-    child!.kill('SIGTERM');
-    const [code] = await exited;
-    expect(code).toBe(1);
+    expect(await terminate(300)).toBe(1);
     expect(logLines(service.output()).find((l) => l.msg === 'second SIGTERM, exiting')).toMatchObject({ unsent: 4, level: 50 });
   }, 60_000);
 });
